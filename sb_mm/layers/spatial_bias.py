@@ -1,0 +1,115 @@
+"""Spatial bias (Go & Ryu, arXiv 2302.12505): a few global maps without attention."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f'SpatialBias: {name} must be an int, got {value!r}')
+    if value < minimum:
+        raise ValueError(
+            f'SpatialBias: {name} must be >= {minimum}, got {value}')
+    return value
+
+
+class SpatialBias(nn.Module):
+    """Computes the spatial-bias maps of a feature map.
+
+    The paper's pipeline, step by step (B batch, C ``in_channels``,
+    r ``reduced_channels``, g ``grid_size``, k ``kernel_size``,
+    m = r - k + 1 ``out_channels``)::
+
+        x            (B, C, H, W)
+        reduce       (B, r, H, W)     1x1 conv (no bias) -> norm -> ReLU
+        pool         (B, r, g, g)     adaptive average pool
+        to_sequence  (B, g*g, r)      every grid position becomes a channel
+        mix          (B, g*g, m)      Conv1d(g*g, g*g, k), no padding: each
+                                      output position sees all g*g inputs
+        to_maps      (B, m, g, g)
+        resize       (B, m, H_out, W_out)  bilinear, align_corners=False
+
+    Works for any batch size, non-square and odd sizes, inputs smaller than
+    the grid, and channels_last inputs (the output follows the input's memory
+    format).
+
+    Args:
+        in_channels (int): C, channels of the input.
+        reduced_channels (int): r, channels after the 1x1 reduction.
+            Default: 5 (the paper's).
+        grid_size (int): g, side of the pooled grid. Default: 10.
+        kernel_size (int): k, kernel of the 1-D conv over the r reduced
+            channels. Default: 3.
+        norm_cfg (dict): norm after the reduction. Default: ``dict(type='BN')``.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 reduced_channels: int = 5,
+                 grid_size: int = 10,
+                 kernel_size: int = 3,
+                 norm_cfg: Optional[dict] = None):
+        super().__init__()
+        _check_int('in_channels', in_channels, 1)
+        _check_int('reduced_channels', reduced_channels, 1)
+        _check_int('grid_size', grid_size, 1)
+        _check_int('kernel_size', kernel_size, 1)
+        if kernel_size > reduced_channels:
+            raise ValueError(
+                f'SpatialBias: kernel_size ({kernel_size}) must not exceed '
+                f'reduced_channels ({reduced_channels}): the 1-D conv runs '
+                'over the reduced channels without padding')
+        if norm_cfg is not None and not isinstance(norm_cfg, dict):
+            raise ValueError(
+                f'SpatialBias: norm_cfg must be a dict, got {norm_cfg!r}')
+        self.in_channels = in_channels
+        self.reduced_channels = reduced_channels
+        self.grid_size = grid_size
+        self.kernel_size = kernel_size
+        self.out_channels = reduced_channels - kernel_size + 1
+        positions = grid_size * grid_size
+        self.reduce = ConvModule(
+            in_channels,
+            reduced_channels,
+            kernel_size=1,
+            bias=False,
+            norm_cfg=norm_cfg if norm_cfg is not None else dict(type='BN'),
+            act_cfg=dict(type='ReLU', inplace=True))
+        self.pool = nn.AdaptiveAvgPool2d(grid_size)
+        self.mix = nn.Conv1d(positions, positions, kernel_size, bias=True)
+
+    def forward(self, x: torch.Tensor,
+                out_size: Union[Sequence[int], torch.Size, None] = None
+                ) -> torch.Tensor:
+        """(B, C, H, W) -> (B, m, *out_size); ``out_size`` defaults to (H, W)."""
+        if out_size is None:
+            out_size = x.shape[-2:]
+        grid = self.pool(self.reduce(x))  # (B, r, g, g)
+        batch = grid.shape[0]
+        seq = grid.reshape(batch, self.reduced_channels, -1).transpose(1, 2)
+        maps = self.mix(seq).transpose(1, 2).reshape(
+            batch, self.out_channels, self.grid_size, self.grid_size)
+        if x.is_contiguous(memory_format=torch.channels_last):
+            maps = maps.contiguous(memory_format=torch.channels_last)
+        return F.interpolate(
+            maps, size=tuple(out_size), mode='bilinear', align_corners=False)
+
+    def extra_repr(self) -> str:
+        return (f'in_channels={self.in_channels}, '
+                f'reduced_channels={self.reduced_channels}, '
+                f'grid_size={self.grid_size}, '
+                f'kernel_size={self.kernel_size}, '
+                f'out_channels={self.out_channels}')
+
+
+def spatial_bias_out_channels(sb_cfg: dict) -> int:
+    """m, the number of maps a :class:`SpatialBias` built from ``sb_cfg``
+    emits."""
+    return (sb_cfg.get('reduced_channels', 5) -
+            sb_cfg.get('kernel_size', 3) + 1)
+
+
+__all__ = ['SpatialBias', 'spatial_bias_out_channels']

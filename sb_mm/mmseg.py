@@ -1,0 +1,31 @@
+"""SB backbones for MMSegmentation: ``custom_imports=dict(imports=['sb_mm.mmseg'])``
+then ``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
+from mmseg.models.backbones import ResNet, ResNetV1c, ResNetV1d, ResNeXt
+from mmseg.registry import MODELS
+
+from .models import SpatialBiasResNetMixin
+
+
+@MODELS.register_module()
+class SBResNet(SpatialBiasResNetMixin, ResNet):
+    """MMSegmentation's ``ResNet`` with spatial bias (see
+    :class:`~sb_mm.models.SpatialBiasResNetMixin`)."""
+
+
+@MODELS.register_module()
+class SBResNetV1c(SpatialBiasResNetMixin, ResNetV1c):
+    """MMSegmentation's ``ResNetV1c`` with spatial bias."""
+
+
+@MODELS.register_module()
+class SBResNetV1d(SpatialBiasResNetMixin, ResNetV1d):
+    """MMSegmentation's ``ResNetV1d`` with spatial bias."""
+
+
+@MODELS.register_module()
+class SBResNeXt(SpatialBiasResNetMixin, ResNeXt):
+    """MMSegmentation's ``ResNeXt`` with spatial bias."""
+
+
+SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
+                ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt')

@@ -1,0 +1,191 @@
+"""Spatial bias for the ResNet backbones of MMDetection, MMSegmentation and
+MMPretrain: one implementation, mixed into each library's own ResNet."""
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch.nn as nn
+from mmcv.cnn import build_norm_layer
+from mmengine.logging import print_log
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..layers import (SpatialBias, attach_spatial_bias,
+                      spatial_bias_out_channels, widen_conv_input, widen_norm)
+
+#: ``sb_cfg`` keys and their defaults (the paper's settings).
+SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
+                       norm_cfg=None)
+#: Paper: spatial bias in stages 1-3 of ResNet-50.
+SB_STAGES_DEFAULT = (True, True, True, False)
+
+# How a stock tensor of a widened norm is extended: value of the new entries.
+_NORM_FILL = dict(weight=1.0, bias=0.0, running_mean=0.0, running_var=1.0)
+
+
+def check_sb_cfg(sb_cfg: Optional[dict]) -> dict:
+    """``sb_cfg`` with defaults filled in; unknown keys raise ``ValueError``."""
+    if sb_cfg is None:
+        sb_cfg = {}
+    if not isinstance(sb_cfg, dict):
+        raise ValueError(f'sb_cfg must be a dict, got {sb_cfg!r}')
+    unknown = sorted(set(sb_cfg) - set(SB_CFG_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f'sb_cfg: unknown key(s) {unknown}; valid keys are '
+            f'{sorted(SB_CFG_DEFAULTS)}')
+    return {**SB_CFG_DEFAULTS, **sb_cfg}
+
+
+class SpatialBiasResNetMixin:
+    """Adds spatial bias to a library's ResNet, after the library built it.
+
+    Mixed in before the library's class (``class SBResNet(
+    SpatialBiasResNetMixin, mmdet.models.ResNet)``), it takes every argument
+    of that class with the same meaning, plus:
+
+    Args:
+        sb_stages (Sequence[bool] | None): one flag per stage; every block of
+            a flagged stage gets spatial bias. Default: stages 1-3, as in the
+            paper (``(True, True, True, False)`` cut to ``num_stages``).
+        sb_cfg (dict | None): settings of :class:`SpatialBias`:
+            ``reduced_channels`` (5), ``grid_size`` (10), ``kernel_size`` (3),
+            ``norm_cfg`` (None: the backbone's own norm if it is a
+            BatchNorm type, else BN).
+
+    In a bottleneck, conv2 also emits the m = reduced_channels -
+    kernel_size + 1 maps computed from its own input (conv1's output) and
+    norm2 / conv3 take planes + m channels; in a basic block the same holds
+    for conv1 and norm1 / conv2. The library's block ``forward()`` runs
+    unchanged, and every stock parameter keeps its stock name.
+
+    Loading a stock checkpoint is function-preserving: the stock tensors of
+    the widened conv3 / norm2 (conv2 / norm1) fill their stock part, the
+    spatial-bias input columns of conv3 start at zero, so right after loading
+    the backbone computes what the stock backbone computes.
+    """
+
+    def __init__(self,
+                 *args,
+                 sb_stages: Optional[Sequence[bool]] = None,
+                 sb_cfg: Optional[dict] = None,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sb_cfg = check_sb_cfg(sb_cfg)
+        if sb_stages is None:
+            sb_stages = SB_STAGES_DEFAULT[:self.num_stages]
+        sb_stages = tuple(bool(flag) for flag in sb_stages)
+        if len(sb_stages) != self.num_stages:
+            raise ValueError(
+                f'sb_stages has {len(sb_stages)} flags, but the backbone has '
+                f'num_stages={self.num_stages}: give one flag per stage')
+        self.sb_stages = sb_stages
+        # relative module name -> stock channel count, for checkpoint loading
+        self._sb_widened_convs: Dict[str, int] = {}
+        self._sb_widened_norms: Dict[str, int] = {}
+        for layer_name, enabled in zip(self.res_layers, sb_stages):
+            if not enabled:
+                continue
+            for idx, block in enumerate(getattr(self, layer_name)):
+                self._add_spatial_bias(block, f'{layer_name}.{idx}')
+        # the library froze its stages before the new modules existed
+        self._freeze_stages()
+
+    # -- building -----------------------------------------------------------
+    def _sb_norm_cfg(self) -> dict:
+        if self.sb_cfg['norm_cfg'] is not None:
+            return self.sb_cfg['norm_cfg']
+        own = getattr(self, 'norm_cfg', None)
+        if own is not None:
+            _, layer = build_norm_layer(own, 1)
+            if isinstance(layer, _BatchNorm):
+                return own
+        return dict(type='BN')
+
+    def _add_spatial_bias(self, block: nn.Module, name: str) -> None:
+        if hasattr(block, 'conv3'):  # bottleneck
+            emit, norm_name_attr, widen_name = 'conv2', 'norm2_name', 'conv3'
+        else:  # basic block
+            emit, norm_name_attr, widen_name = 'conv1', 'norm1_name', 'conv2'
+        conv = getattr(block, emit)
+        sb = SpatialBias(
+            conv.in_channels,
+            reduced_channels=self.sb_cfg['reduced_channels'],
+            grid_size=self.sb_cfg['grid_size'],
+            kernel_size=self.sb_cfg['kernel_size'],
+            norm_cfg=self._sb_norm_cfg())
+        extra = sb.out_channels
+        attach_spatial_bias(conv, sb)
+
+        norm_name = getattr(block, norm_name_attr)
+        norm = getattr(block, norm_name)
+        setattr(block, norm_name, widen_norm(norm, extra))
+        self._sb_widened_norms[f'{name}.{norm_name}'] = _channels(norm)
+
+        old = getattr(block, widen_name)
+        setattr(block, widen_name, widen_conv_input(old, extra))
+        self._sb_widened_convs[f'{name}.{widen_name}'] = old.in_channels
+
+        # mmdet / mmseg bottleneck plugins placed after conv2 see planes + m
+        names = getattr(block, 'after_conv2_plugin_names', None)
+        if emit == 'conv2' and names:
+            for plugin_name in names:
+                delattr(block, plugin_name)
+            block.after_conv2_plugin_names = block.make_block_plugins(
+                _channels(norm) + extra, block.after_conv2_plugins)
+
+    # -- loading stock checkpoints -----------------------------------------
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        self._expand_stock_tensors(state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def _expand_stock_tensors(self, state_dict: dict, prefix: str) -> None:
+        """Widens, in place, stock-shaped tensors of the widened layers."""
+        expanded = []
+        for name, stock in self._sb_widened_convs.items():
+            key = f'{prefix}{name}.weight'
+            src = state_dict.get(key)
+            if src is None or src.dim() != 4 or src.shape[1] != stock:
+                continue
+            new = self.get_submodule(name).weight
+            out = src.new_zeros(src.shape[0], new.shape[1], *src.shape[2:])
+            out[:, :stock] = src
+            state_dict[key] = out
+            expanded.append(key)
+        for name, stock in self._sb_widened_norms.items():
+            new_channels = _channels(self.get_submodule(name))
+            for tensor_name, fill in _NORM_FILL.items():
+                key = f'{prefix}{name}.{tensor_name}'
+                src = state_dict.get(key)
+                if src is None or src.dim() != 1 or src.shape[0] != stock:
+                    continue
+                out = src.new_full((new_channels, ), fill)
+                out[:stock] = src
+                state_dict[key] = out
+                expanded.append(key)
+        if expanded:
+            sb_names = sorted({
+                name.rsplit('.sb.', 1)[0] + '.sb'
+                for name, _ in self.named_parameters() if '.sb.' in name
+            })
+            print_log(
+                f'{type(self).__name__}: loaded a checkpoint without spatial '
+                f'bias. Widened {len(expanded)} stock tensors for the SB '
+                'channels (conv input columns set to zero, norm entries to '
+                f'identity): {", ".join(expanded)}. Newly initialised: '
+                f'{", ".join(n + ".*" for n in sb_names)}.',
+                logger='current')
+
+
+def _channels(norm: nn.Module) -> int:
+    return norm.num_features if hasattr(norm, 'num_features') \
+        else norm.num_channels
+
+
+def spatial_bias_param_count(model: nn.Module) -> Tuple[int, int]:
+    """(parameters of SB modules, all parameters) of ``model``."""
+    sb = sum(p.numel() for n, p in model.named_parameters() if '.sb.' in n)
+    return sb, sum(p.numel() for p in model.parameters())
+
+
+__all__ = [
+    'SpatialBiasResNetMixin', 'check_sb_cfg', 'SB_CFG_DEFAULTS',
+    'SB_STAGES_DEFAULT', 'spatial_bias_param_count', 'spatial_bias_out_channels'
+]
