@@ -3,7 +3,8 @@
 ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmpretrain'``."""
 from mmpretrain.models.backbones import (ResNet, ResNet_CIFAR, ResNetV1c,
                                          ResNetV1d, ResNeXt)
-from mmpretrain.registry import MODELS
+from mmpretrain.datasets import CIFAR100
+from mmpretrain.registry import DATASETS, MODELS
 
 from .models import SpatialBiasResNetMixin
 
@@ -38,3 +39,24 @@ class SBResNet_CIFAR(SpatialBiasResNetMixin, ResNet_CIFAR):
 SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
                 ResNet_CIFAR='SBResNet_CIFAR')
+
+
+@DATASETS.register_module()
+class GeneratedCIFAR100(CIFAR100):
+    """mmpretrain's ``CIFAR100`` for files in CIFAR-100's python format that
+    are not the official archive (e.g. ``tools/make_demo_data.py``).
+
+    The stock class checks each file against the md5 of the official
+    release and otherwise tries to download it; this subclass skips only
+    that checksum (and never downloads). Reading, labels and metrics are the
+    stock class's.
+    """
+    train_list = [[name, None] for name, _ in CIFAR100.train_list]
+    test_list = [[name, None] for name, _ in CIFAR100.test_list]
+    meta = {**CIFAR100.meta, 'md5': None}
+
+    def __init__(self, *args, download: bool = False, **kwargs):
+        if download:
+            raise ValueError('GeneratedCIFAR100 never downloads; use '
+                             'CIFAR100 for the official archive')
+        super().__init__(*args, download=False, **kwargs)

@@ -1,0 +1,209 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: one entry point for
+MMDetection, MMSegmentation and MMPretrain, thin over mmengine's Runner."""
+import os
+import os.path as osp
+from copy import deepcopy
+from typing import Optional
+
+import torch
+from mmengine.config import Config, ConfigDict
+
+LIBRARIES = ('mmdet', 'mmseg', 'mmpretrain')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Reads a config, merges ``--cfg-options``, checks its library."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    library_of(cfg)
+    return cfg
+
+
+def library_of(cfg: Config) -> str:
+    """The library a config belongs to, from its ``default_scope``."""
+    scope = cfg.get('default_scope')
+    if scope not in LIBRARIES:
+        raise ValueError(
+            f'config default_scope is {scope!r}; sb_mm tools run configs of '
+            f'{", ".join(LIBRARIES)} (inherit a stock config of one of them)')
+    return scope
+
+
+def set_work_dir(cfg: Config, config_path: str,
+                 work_dir: Optional[str]) -> None:
+    """``--work-dir``, else the config's, else ``work_dirs/<config name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+
+
+def _innermost_dataset(dataset_cfg):
+    while isinstance(dataset_cfg, dict) and 'dataset' in dataset_cfg:
+        dataset_cfg = dataset_cfg['dataset']
+    return dataset_cfg
+
+
+def check_data_roots(cfg: Config, loaders=('train_dataloader',
+                                           'val_dataloader',
+                                           'test_dataloader')) -> None:
+    """A missing data root fails here, naming the setting, not deep inside a
+    dataset class."""
+    for loader in loaders:
+        if cfg.get(loader) is None:
+            continue
+        dataset = _innermost_dataset(cfg[loader].get('dataset'))
+        datasets = dataset.get('datasets', [dataset]) \
+            if isinstance(dataset, dict) else []
+        for ds in datasets:
+            root = _innermost_dataset(ds).get('data_root')
+            if root and not osp.isdir(root):
+                raise FileNotFoundError(
+                    f'{loader}.dataset.data_root {root!r} does not exist. '
+                    'Point it at your data with --cfg-options, or generate '
+                    'the demo data: python tools/make_demo_data.py')
+
+
+def setup_launcher(cfg: Config, launcher: str) -> None:
+    """Sets ``cfg.launcher``; on a machine without CUDA, makes the pytorch
+    launcher work on CPU with gloo.
+
+    mmengine 0.10.7's pytorch launcher calls ``torch.cuda.set_device``
+    unconditionally ("Found no NVIDIA driver"), and its Runner wraps the model
+    in DDP with ``device_ids=[local_rank]``, which CPU modules refuse. We
+    create the gloo process group first (the Runner then skips its own) and
+    ask for a DDP wrapper without device ids.
+    """
+    cfg.launcher = launcher
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    if launcher != 'pytorch':
+        raise RuntimeError(
+            f'--launcher {launcher} without CUDA is not supported; use '
+            '--launcher pytorch (tools/dist_train.sh) for CPU runs')
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    cfg.setdefault('env_cfg', ConfigDict())
+    cfg.env_cfg.setdefault('dist_cfg', ConfigDict())
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    cfg.model_wrapper_cfg = dict(
+        type='MMDistributedDataParallel',
+        device_ids=None,
+        broadcast_buffers=False)
+
+
+def build_runner(cfg: Config):
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def apply_resume(cfg: Config, resume: Optional[str]) -> None:
+    """``--resume`` alone: the latest checkpoint in the work dir;
+    ``--resume PATH``: that checkpoint."""
+    if resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'--resume checkpoint not found: {resume}')
+        cfg.resume = True
+        cfg.load_from = resume
+
+
+def apply_amp(cfg: Config) -> None:
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
+def apply_auto_scale_lr(cfg: Config) -> None:
+    asl = cfg.get('auto_scale_lr')
+    if not asl or 'base_batch_size' not in asl:
+        raise ValueError('--auto-scale-lr needs auto_scale_lr.base_batch_size '
+                         'in the config')
+    cfg.auto_scale_lr.enable = True
+
+
+def apply_show_dir(cfg: Config, show_dir: str) -> None:
+    """Saves drawn predictions under ``show_dir`` (each library's way)."""
+    lib = library_of(cfg)
+    hooks = cfg.get('default_hooks', {})
+    if 'visualization' not in hooks:
+        raise ValueError('--show-dir needs default_hooks.visualization')
+    vis = hooks['visualization']
+    if lib == 'mmdet':
+        vis.draw = True
+        vis.test_out_dir = osp.abspath(show_dir)
+    elif lib == 'mmseg':
+        vis.draw = True
+        cfg.visualizer.save_dir = show_dir
+    else:
+        vis.enable = True
+        vis.out_dir = show_dir
+
+
+def apply_tta(cfg: Config) -> None:
+    """Test-time augmentation with the config's ``tta_model`` /
+    ``tta_pipeline`` (flip TTA by default, as the stock tools do)."""
+    lib = library_of(cfg)
+    if 'tta_model' not in cfg:
+        defaults = dict(
+            mmdet=dict(type='DetTTAModel', tta_cfg=dict(
+                nms=dict(type='nms', iou_threshold=0.5), max_per_img=100)),
+            mmseg=dict(type='SegTTAModel'),
+            mmpretrain=dict(type='AverageClsScoreTTA'))
+        cfg.tta_model = defaults[lib]
+    if 'tta_pipeline' not in cfg:
+        test_pipeline = _innermost_dataset(cfg.test_dataloader.dataset).pipeline
+        cfg.tta_pipeline = deepcopy(test_pipeline)
+        cfg.tta_pipeline[-1] = dict(
+            type='TestTimeAug',
+            transforms=[[dict(type='RandomFlip', prob=1.),
+                         dict(type='RandomFlip', prob=0.)],
+                        [test_pipeline[-1]]])
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    _innermost_dataset(cfg.test_dataloader.dataset).pipeline = cfg.tta_pipeline
+
+
+def add_result_dump(runner, cfg: Config, out: str) -> None:
+    """``--out``: predictions to a pickle (mmdet, mmpretrain) or prediction
+    maps to a folder (mmseg)."""
+    lib = library_of(cfg)
+    if lib == 'mmseg':
+        return  # set before the runner is built, see prepare_out
+    if not out.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--out must be a .pkl file for {lib}: {out}')
+    if lib == 'mmdet':
+        from mmdet.evaluation import DumpDetResults as Dump
+    else:
+        from mmpretrain.evaluation import DumpResults as Dump
+    runner.test_evaluator.metrics.append(Dump(out_file_path=out))
+
+
+def prepare_out(cfg: Config, out: str) -> None:
+    if library_of(cfg) == 'mmseg':
+        cfg.test_evaluator['output_dir'] = out
+        cfg.test_evaluator['keep_results'] = True
+
+
+def ensure_local_rank_env(local_rank: int) -> None:
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(local_rank)
+
+
+def check_checkpoint(path: str) -> None:
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint not found: {path}')
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    if head[:2] != b'PK' and head[:1] != b'\x80':
+        raise ValueError(
+            f'{path} is not a readable torch checkpoint (neither a zip nor a '
+            'pickle file); was it cut short while copying?')

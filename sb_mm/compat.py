@@ -1,0 +1,93 @@
+"""Every shim between the pinned OpenMMLab releases and today's torch / numpy,
+in one place. Applied once on ``import sb_mm``; each has a test in
+``tests/test_compat.py`` that fails without it.
+
+1. ``torch.load`` defaults to ``weights_only=True`` since torch 2.6, and
+   mmengine 0.10.7 calls it without the argument, so ``--resume`` dies on the
+   ``HistoryBuffer`` and numpy objects that mmengine itself writes into its
+   checkpoints. We allow-list exactly those types
+   (``torch.serialization.add_safe_globals``); ``weights_only`` stays on, so a
+   checkpoint from elsewhere still cannot run code when it is unpickled.
+2. mmengine's ``LocalBackend.put`` / ``put_text`` write the target file in
+   place: a run killed while saving leaves a truncated ``epoch_N.pth`` (or
+   ``last_checkpoint`` pointer) that ``--resume`` then fails on. We write to a
+   temporary file in the same folder and ``os.replace`` it: the old file stays
+   whole until the new one is complete.
+"""
+import os
+import tempfile
+
+import numpy as np
+import torch
+
+_APPLIED = False
+#: the functions the shims replaced (for tests that show why they exist)
+ORIGINALS: dict = {}
+
+
+def mmengine_checkpoint_safe_globals() -> list:
+    """The non-tensor types mmengine 0.10.7 pickles into a checkpoint."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = {
+        type(np.dtype(name))
+        for name in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                     'uint16', 'uint32', 'uint64', 'float16', 'float32',
+                     'float64')
+    }
+    return [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype,
+            *sorted(dtype_classes, key=lambda c: c.__name__)]
+
+
+def _allow_mmengine_checkpoints() -> None:
+    torch.serialization.add_safe_globals(mmengine_checkpoint_safe_globals())
+
+
+def atomic_write(data, filepath, mode: str = 'wb', encoding=None) -> None:
+    """Writes ``data`` to ``filepath`` through a temporary file and
+    ``os.replace``: readers see the old file or the whole new one."""
+    filepath = os.fspath(filepath)
+    folder = os.path.dirname(filepath) or '.'
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=folder, prefix=f'.{os.path.basename(filepath)}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _atomic_local_backend() -> None:
+    from mmengine.fileio.backends.local_backend import LocalBackend
+
+    def put(self, obj, filepath):
+        atomic_write(obj, filepath, 'wb')
+
+    def put_text(self, obj, filepath, encoding='utf-8'):
+        atomic_write(obj, filepath, 'w', encoding=encoding)
+
+    put.__doc__ = 'Atomic version of mmengine LocalBackend.put (sb_mm).'
+    put_text.__doc__ = 'Atomic version of LocalBackend.put_text (sb_mm).'
+    ORIGINALS['LocalBackend.put'] = LocalBackend.put
+    ORIGINALS['LocalBackend.put_text'] = LocalBackend.put_text
+    LocalBackend.put = put
+    LocalBackend.put_text = put_text
+
+
+def apply() -> None:
+    """Applies every shim once (idempotent)."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    _allow_mmengine_checkpoints()
+    _atomic_local_backend()
+    _APPLIED = True

@@ -1,0 +1,279 @@
+import copy
+import pickle
+
+import pytest
+import torch
+
+from conftest import LIBRARIES, build_backbone, registry
+
+# (stock type, SB type, extra kwargs) per library; mmdet has no ResNetV1c,
+# its equivalent is ResNet(deep_stem=True).
+VARIANTS = {
+    'mmdet': [('ResNet', 'SBResNet', {}),
+              ('ResNet', 'SBResNetV1c', dict(deep_stem=True)),
+              ('ResNetV1d', 'SBResNetV1d', {})],
+    'mmseg': [('ResNet', 'SBResNet', {}), ('ResNetV1c', 'SBResNetV1c', {}),
+              ('ResNetV1d', 'SBResNetV1d', {})],
+    'mmpretrain': [('ResNet', 'SBResNet', {}),
+                   ('ResNetV1c', 'SBResNetV1c', {}),
+                   ('ResNetV1d', 'SBResNetV1d', {})],
+}
+OUT = (0, 1, 2, 3)
+
+
+def _pair(lib, stock_type, sb_type, stock_extra, depth, sb_stages, **kw):
+    stock = build_backbone(lib, type=stock_type, depth=depth, out_indices=OUT,
+                           **stock_extra, **kw)
+    sb = build_backbone(lib, type=sb_type, depth=depth, out_indices=OUT,
+                        sb_stages=sb_stages, **kw)
+    return stock, sb
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+@pytest.mark.parametrize('depth', [18, 50, 101])
+@pytest.mark.parametrize('variant', [0, 1, 2])
+def test_parity_without_spatial_bias(lib, depth, variant):
+    stock_type, sb_type, extra = VARIANTS[lib][variant]
+    stock, sb = _pair(lib, stock_type, sb_type, extra, depth,
+                      (False, ) * 4)
+    s_sd, b_sd = stock.state_dict(), sb.state_dict()
+    assert list(s_sd) == list(b_sd)
+    assert all(s_sd[k].shape == b_sd[k].shape for k in s_sd)
+    stock.init_weights()
+    sb.load_state_dict(stock.state_dict())
+    stock.eval(), sb.eval()
+    x = torch.randn(1, 3, 64, 48)
+    for a, b in zip(stock(x), sb(x)):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_sb_names_are_stock_names_plus_sb(lib):
+    stock, sb = _pair(lib, 'ResNet', 'SBResNet', {}, 50, (True, ) * 3 + (
+        False, ))
+    s_keys, b_keys = set(stock.state_dict()), set(sb.state_dict())
+    assert s_keys <= b_keys
+    extra = b_keys - s_keys
+    assert extra and all('.conv2.sb.' in k for k in extra)
+    # layers 1-3 carry SB, layer4 none: 3 + 4 + 6 blocks
+    blocks = {k.split('.conv2.sb.')[0] for k in extra}
+    assert len(blocks) == 13 and not any(b.startswith('layer4') for b in blocks)
+
+
+def _stock_checkpoint(lib, tmp_path, **kw):
+    stock = build_backbone(lib, type='ResNet', depth=50, out_indices=OUT, **kw)
+    stock.init_weights()
+    # non-trivial running statistics, as a trained checkpoint has
+    for m in stock.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    path = tmp_path / 'stock_r50.pth'
+    torch.save(stock.state_dict(), path)
+    return stock.eval(), path
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_function_preserving_load_via_init_cfg(lib, tmp_path, caplog):
+    stock, path = _stock_checkpoint(lib, tmp_path)
+    sb = build_backbone(
+        lib, type='SBResNet', depth=50, out_indices=OUT,
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    sb.init_weights()
+    sb.eval()
+    x = torch.randn(2, 3, 96, 80)
+    with torch.no_grad():
+        for a, b in zip(stock(x), sb(x)):
+            torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-5)
+    # the SB columns of conv3 are zero, the stock columns are the checkpoint's
+    w = sb.layer1[0].conv3.weight
+    assert w.shape[1] == 64 + 3
+    assert torch.equal(w[:, 64:], torch.zeros_like(w[:, 64:]))
+    assert torch.equal(w[:, :64], stock.layer1[0].conv3.weight)
+    # and the SB itself is really there: changing conv3's SB columns matters
+    with torch.no_grad():
+        w[:, 64:] = 0.1
+        assert not torch.allclose(sb(x)[0], stock(x)[0], atol=1e-3)
+
+
+def test_function_preserving_load_logs_new_tensors(tmp_path):
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('sb_load_test', log_file=str(
+        tmp_path / 'log.txt'))
+    stock, path = _stock_checkpoint('mmdet', tmp_path)
+    sb = build_backbone('mmdet', type='SBResNet', depth=50)
+    sb.load_state_dict(torch.load(path), strict=False)
+    for h in logger.handlers:
+        h.flush()
+    text = (tmp_path / 'log.txt').read_text()
+    assert 'layer1.0.conv3.weight' in text and 'layer1.0.bn2.running_var' in text
+    assert 'layer3.5.conv2.sb.*' in text
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_gradients_reach_every_sb_parameter(lib, tmp_path):
+    _, path = _stock_checkpoint(lib, tmp_path)
+    sb = build_backbone(
+        lib, type='SBResNet', depth=50, out_indices=OUT,
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    sb.init_weights()
+    sb.train()
+    opt = torch.optim.SGD(sb.parameters(), lr=0.1)
+    x = torch.randn(2, 3, 64, 64)
+
+    def step():
+        opt.zero_grad()
+        sum(o.square().mean() for o in sb(x)).backward()
+        opt.step()
+
+    step()  # conv3's SB columns start at zero: they move first
+    assert sb.layer1[0].conv3.weight[:, 64:].abs().sum() > 0
+    step()
+    sb_params = {n: p for n, p in sb.named_parameters() if '.sb.' in n}
+    assert len(sb_params) == 13 * 5  # reduce conv, bn w/b, mix w/b
+    missing = [n for n, p in sb_params.items()
+               if p.grad is None or p.grad.abs().sum() == 0]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+@pytest.mark.parametrize('depth', [18, 50])
+@pytest.mark.parametrize('size', [(1, 800, 1216), (1, 512, 683),
+                                  (2, 33, 47), (2, 32, 32)])
+def test_shapes(lib, depth, size):
+    batch, h, w = size
+    if depth == 18 and h > 600:
+        pytest.skip('large sizes are covered by depth 50')
+    sb = build_backbone(lib, type='SBResNet', depth=depth, out_indices=OUT)
+    stock = build_backbone(lib, type='ResNet', depth=depth, out_indices=OUT)
+    sb.eval(), stock.eval()
+    x = torch.randn(batch, 3, h, w)
+    with torch.no_grad():
+        outs, refs = sb(x), stock(x)
+    assert [o.shape for o in outs] == [r.shape for r in refs]
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_channels_last_and_train_mode(lib):
+    sb = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT)
+    sb.eval()
+    x = torch.randn(2, 3, 65, 97)
+    with torch.no_grad():
+        ref = sb(x)
+        sb_cl = copy.deepcopy(sb).to(memory_format=torch.channels_last)
+        out = sb_cl(x.contiguous(memory_format=torch.channels_last))
+    for a, b in zip(out, ref):
+        assert a.is_contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    sb.train()
+    outs = sb(torch.randn(1, 3, 40, 56))
+    assert len(outs) == 4
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_out_indices(lib):
+    sb = build_backbone(lib, type='SBResNet', depth=50, out_indices=(1, 3))
+    outs = sb.eval()(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [512, 2048]
+
+
+def test_parameter_count_matches_authors_sb_resnet50():
+    sb = build_backbone('mmpretrain', type='SBResNet', depth=50)
+    stock = build_backbone('mmpretrain', type='ResNet', depth=50)
+    count = lambda m: sum(p.numel() for p in m.parameters() if p.requires_grad)  # noqa
+    assert count(stock) == 23_508_032
+    assert count(sb) == 23_937_620
+    models, _ = registry('mmpretrain')
+    head = dict(type='LinearClsHead', num_classes=1000, in_channels=2048)
+    clf = models.build(dict(type='ImageClassifier', backbone=dict(
+        type='SBResNet', depth=50), neck=dict(type='GlobalAveragePooling'),
+        head=head))
+    ref = models.build(dict(type='ImageClassifier', backbone=dict(
+        type='ResNet', depth=50), neck=dict(type='GlobalAveragePooling'),
+        head=head))
+    assert count(clf) == 25_986_620 and count(ref) == 25_557_032
+
+
+def test_basic_block_layout():
+    sb = build_backbone('mmdet', type='SBResNet', depth=18)
+    block = sb.layer2[0]
+    assert block.conv2.in_channels == 128 + 3
+    assert block.norm1.num_features == 128 + 3
+    assert block.conv1.sb.in_channels == 64  # SB reads the block input
+    assert block.conv1(torch.randn(1, 64, 16, 16)).shape == (1, 131, 8, 8)
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_invalid_arguments_name_the_problem(lib):
+    with pytest.raises(ValueError, match='sb_cfg.*grid'):
+        build_backbone(lib, type='SBResNet', depth=50,
+                       sb_cfg=dict(grid=10))
+    with pytest.raises(ValueError, match='sb_stages'):
+        build_backbone(lib, type='SBResNet', depth=50,
+                       sb_stages=(True, False))
+    with pytest.raises(ValueError, match='kernel_size'):
+        build_backbone(lib, type='SBResNet', depth=50,
+                       sb_cfg=dict(kernel_size=7))
+    with pytest.raises(ValueError, match='GroupNorm'):
+        build_backbone(lib, type='SBResNet', depth=50,
+                       norm_cfg=dict(type='GN', num_groups=32))
+
+
+def test_frozen_stages_and_norm_eval():
+    sb = build_backbone('mmdet', type='SBResNet', depth=50, frozen_stages=1,
+                        norm_eval=True)
+    sb.train()
+    assert not any(p.requires_grad for p in sb.layer1.parameters())
+    assert all(p.requires_grad for p in sb.layer2[0].conv2.sb.parameters())
+    assert not sb.layer2[0].conv2.sb.reduce.bn.training
+
+
+@pytest.mark.parametrize('lib', ['mmdet', 'mmseg'])
+def test_plugins_with_spatial_bias(lib):
+    plugins = [
+        dict(cfg=dict(type='NonLocal2d', reduction=2),
+             stages=(False, True, True, False), position='after_conv3'),
+        dict(cfg=dict(type='ContextBlock', ratio=1. / 4),
+             stages=(False, True, True, True), position='after_conv3'),
+        dict(cfg=dict(type='GeneralizedAttention', spatial_range=-1,
+                      num_heads=8, attention_type='0010', kv_stride=2),
+             stages=(False, False, True, True), position='after_conv2'),
+    ]
+    sb = build_backbone(lib, type='SBResNet', depth=50, plugins=plugins)
+    sb.eval()
+    # after_conv2 plugins see planes + m channels
+    assert sb.layer3[0].gen_attention_block.query_conv.in_channels == 256 + 3
+    outs = sb(torch.randn(1, 3, 64, 64))
+    assert outs[-1].shape == (1, 2048, 2, 2)
+
+
+def test_dcn_conv_gets_spatial_bias():
+    sb = build_backbone('mmdet', type='SBResNet', depth=50,
+                        dcn=dict(type='DCN', deform_groups=1,
+                                 fallback_on_stride=False),
+                        stage_with_dcn=(False, True, True, True))
+    conv2 = sb.layer2[1].conv2
+    assert type(conv2).__name__.endswith('WithSpatialBias')
+    assert 'conv_offset.weight' in dict(conv2.named_parameters())
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_pickle_and_deepcopy(lib):
+    sb = build_backbone(lib, type='SBResNet', depth=18).eval()
+    x = torch.randn(1, 3, 32, 32)
+    for clone in (copy.deepcopy(sb), pickle.loads(pickle.dumps(sb))):
+        for a, b in zip(clone(x), sb(x)):
+            assert torch.equal(a, b)
+
+
+def test_resnext_and_cifar():
+    from mmpretrain.registry import MODELS
+    m = MODELS.build(dict(type='SBResNeXt', depth=50, groups=32,
+                          width_per_group=4))
+    assert m.eval()(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
+    c = MODELS.build(dict(type='SBResNet_CIFAR', depth=18))
+    assert c.eval()(torch.randn(2, 3, 32, 32))[-1].shape == (2, 512, 4, 4)
+    from mmdet.registry import MODELS as DET
+    d = DET.build(dict(type='SBResNeXt', depth=50, groups=32, base_width=4))
+    assert d.eval()(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)

@@ -1,0 +1,93 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from sb_mm.layers import SpatialBias
+
+
+def reference_spatial_bias(sb: SpatialBias, x, out_size):
+    """The paper's steps written out independently (einsum for the 1-D conv)."""
+    y = F.conv2d(x, sb.reduce.conv.weight)
+    bn = sb.reduce.bn
+    if sb.training:
+        mean = y.mean((0, 2, 3))
+        var = y.var((0, 2, 3), unbiased=False)
+    else:
+        mean, var = bn.running_mean, bn.running_var
+    y = (y - mean[None, :, None, None]) / torch.sqrt(
+        var[None, :, None, None] + bn.eps)
+    y = y * bn.weight[None, :, None, None] + bn.bias[None, :, None, None]
+    y = y.clamp_min(0)
+    g, r, k = sb.grid_size, sb.reduced_channels, sb.kernel_size
+    y = F.adaptive_avg_pool2d(y, g)  # (B, r, g, g)
+    seq = y.reshape(y.shape[0], r, g * g).permute(0, 2, 1)  # (B, N, r)
+    w = sb.mix.weight  # (N_out, N_in, k)
+    m = r - k + 1
+    windows = torch.stack([seq[:, :, t:t + m] for t in range(k)], -1)
+    out = torch.einsum('oik,bijk->boj', w, windows) + sb.mix.bias[:, None]
+    maps = out.permute(0, 2, 1).reshape(y.shape[0], m, g, g)
+    return F.interpolate(maps, size=out_size, mode='bilinear',
+                         align_corners=False)
+
+
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('shape,out_size', [
+    ((1, 16, 32, 32), (32, 32)),  # batch 1
+    ((2, 16, 33, 47), (17, 24)),  # odd, non-square, resized to another size
+    ((3, 8, 4, 4), (4, 4)),  # smaller than the 10x10 grid
+    ((2, 16, 64, 20), (64, 20)),
+])
+def test_matches_reference(shape, out_size, train):
+    torch.manual_seed(0)
+    sb = SpatialBias(shape[1])
+    sb.reduce.bn.running_mean.uniform_(-0.2, 0.2)
+    sb.reduce.bn.running_var.uniform_(0.5, 2.0)
+    sb.train(train)
+    x = torch.randn(*shape)
+    out = sb(x, out_size)
+    assert out.shape == (shape[0], 3, *out_size)
+    ref = reference_spatial_bias(sb, x, out_size)
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
+
+
+def test_non_local_mixing():
+    """Every output position depends on every input grid position."""
+    torch.manual_seed(0)
+    sb = SpatialBias(8, grid_size=4).eval()
+    x = torch.rand(1, 8, 16, 16, requires_grad=True)
+    out = sb(x, (4, 4))  # grid-sized output: no interpolation mixing
+    # one output map position, one output channel
+    out[0, 0, 3, 3].backward()
+    # the input patch that pools to grid cell (0, 0) gets gradient
+    assert x.grad[0, :, :4, :4].abs().sum() > 0
+
+
+def test_default_output_size_and_channels():
+    sb = SpatialBias(32, reduced_channels=7, grid_size=6, kernel_size=2)
+    assert sb.out_channels == 6
+    assert sb(torch.randn(2, 32, 12, 9)).shape == (2, 6, 12, 9)
+
+
+def test_channels_last():
+    torch.manual_seed(0)
+    sb = SpatialBias(16).eval()
+    x = torch.randn(2, 16, 24, 30)
+    ref = sb(x, (12, 15))
+    out = sb(x.contiguous(memory_format=torch.channels_last), (12, 15))
+    assert out.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(out, ref)
+
+
+@pytest.mark.parametrize('kwargs,name', [
+    (dict(kernel_size=6), 'kernel_size'),
+    (dict(grid_size=0), 'grid_size'),
+    (dict(reduced_channels=0), 'reduced_channels'),
+    (dict(kernel_size=1.5), 'kernel_size'),
+    (dict(in_channels=0), 'in_channels'),
+    (dict(norm_cfg='BN'), 'norm_cfg'),
+])
+def test_invalid_settings_name_the_argument(kwargs, name):
+    args = dict(in_channels=16)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        SpatialBias(**args)

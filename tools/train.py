@@ -1,0 +1,53 @@
+"""Train with any MMDetection / MMSegmentation / MMPretrain config (the
+config's ``default_scope`` says which), e.g.
+
+    python tools/train.py configs/coco_maskrcnn_r50_sb.py
+"""
+import argparse
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from sb_mm.apis import runner as R  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description='Train a model (sb_mm)')
+    p.add_argument('config', help='train config file path')
+    p.add_argument('--work-dir', help='where logs and checkpoints go '
+                   '(default: work_dirs/<config name>)')
+    p.add_argument('--amp', action='store_true',
+                   help='automatic mixed precision')
+    p.add_argument('--auto-scale-lr', action='store_true',
+                   help='scale the LR by the actual batch size')
+    p.add_argument('--resume', nargs='?', type=str, const='auto',
+                   help='resume from PATH, or without PATH from the latest '
+                   'checkpoint in the work dir')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override config settings, key=value')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                   default='none', help='job launcher')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    R.ensure_local_rank_env(args.local_rank)
+    cfg = R.load_config(args.config, args.cfg_options)
+    R.set_work_dir(cfg, args.config, args.work_dir)
+    R.check_data_roots(cfg)
+    if args.amp:
+        R.apply_amp(cfg)
+    if args.auto_scale_lr:
+        R.apply_auto_scale_lr(cfg)
+    R.apply_resume(cfg, args.resume)
+    R.setup_launcher(cfg, args.launcher)
+    runner = R.build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
