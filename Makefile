@@ -20,3 +20,17 @@ test-slow: venv
 
 clean-venv:
 	rm -rf .venv
+
+DEMO_CFG := configs/demo/coco_maskrcnn_sb_demo.py
+DEMO_DIR := work_dirs/coco_maskrcnn_sb_demo
+
+# Generated data -> train Mask R-CNN with SB -> stock COCO evaluation + pictures.
+demo: venv
+	$(PY) tools/make_demo_data.py
+	$(PY) tools/train.py $(DEMO_CFG) --work-dir $(DEMO_DIR)
+	$(PY) tools/test.py $(DEMO_CFG) "$$(cat $(DEMO_DIR)/last_checkpoint)" \
+		--work-dir $(DEMO_DIR) --show-dir $(DEMO_DIR)/vis
+	@echo "pictures of the predictions: $(DEMO_DIR)/vis/"
+
+benchmark: venv
+	$(PY) tools/analysis_tools/benchmark.py $(BENCH_ARGS)

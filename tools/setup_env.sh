@@ -10,6 +10,10 @@
 # later install (a silent ABI mismatch).
 set -euo pipefail
 
+# The whole script is one function, parsed before it runs: editing this file
+# while a build is under way cannot change what that build executes.
+main() {
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYTHON="${PYTHON:-python3.11}"
@@ -17,7 +21,8 @@ VENV="$ROOT/.venv"
 TORCH_VERSION="${TORCH_VERSION:-2.14.1}"
 TORCHVISION_VERSION="${TORCHVISION_VERSION:-0.29.1}"
 MMCV_VERSION="2.1.0"
-WHEEL_CACHE="${SB_MM_WHEEL_CACHE:-$HOME/.cache/sb_mm/wheels}/torch-$TORCH_VERSION"
+# CPU-only and CUDA builds of mmcv differ: FORCE_CUDA=1 gets its own key.
+WHEEL_CACHE="${SB_MM_WHEEL_CACHE:-$HOME/.cache/sb_mm/wheels}/torch-$TORCH_VERSION${FORCE_CUDA:+-cuda}"
 STAMP="$VENV/.sb_mm_stamp"
 
 # What the stamp records: every input that should trigger a rebuild when it changes.
@@ -27,7 +32,7 @@ want_stamp() {
 }
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(want_stamp)" ] && [ -x "$VENV/bin/python" ]; then
-  exit 0
+  return 0
 fi
 
 log() { echo "[setup_env] $*"; }
@@ -74,3 +79,6 @@ log "installing mmcv from $WHEEL_CACHE"
   || { log "import check failed"; exit 1; }
 want_stamp > "$STAMP"
 log "ready: $VENV"
+}
+
+main "$@"

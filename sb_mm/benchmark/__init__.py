@@ -1,0 +1,1 @@
+"""Benchmark helpers (tools/analysis_tools/benchmark.py)."""

@@ -1,0 +1,231 @@
+"""Speed, FLOPs, parameters and memory of SB-ResNet-50 against ResNet-50,
+non-local (NL) and global-context (GC) ResNet-50, and the full Mask R-CNN /
+UPerNet models of our configs.
+
+    python tools/analysis_tools/benchmark.py            # full run
+    python tools/analysis_tools/benchmark.py --quick    # small sizes (CI)
+
+Writes work_dirs/benchmark/benchmark.md (the table) and benchmark.png
+(throughput vs input size). Models are interleaved round by round and every
+ratio is taken inside this run, from per-round medians.
+"""
+import argparse
+import datetime
+import os
+import os.path as osp
+import platform
+import statistics
+import sys
+
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+from sb_mm.benchmark.measure import (inference_fn, interleaved,  # noqa: E402
+                                     peak_memory_mib, ratio_stats,
+                                     train_step_fn)
+from sb_mm.benchmark.models import (backbone_builders,  # noqa: E402
+                                    full_model_builders)
+
+FULL_SIZES = [(8, 224, 224), (2, 512, 512), (1, 800, 1216)]
+QUICK_SIZES = [(2, 64, 64), (1, 96, 160)]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--quick', action='store_true',
+                   help='small sizes, few repeats (CI)')
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available()
+                   else 'cpu')
+    p.add_argument('--rounds', type=int, help='interleaved rounds')
+    p.add_argument('--iters', type=int, help='calls per model per round')
+    p.add_argument('--out-dir', default='work_dirs/benchmark')
+    p.add_argument('--no-full-models', action='store_true',
+                   help='backbones only')
+    p.add_argument('--channels-last', action='store_true')
+    return p.parse_args(argv)
+
+
+def count_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def flops_of(model, shape, device):
+    from mmengine.analysis import FlopAnalyzer
+    x = torch.randn(1, *shape[1:], device=device)
+    analyzer = FlopAnalyzer(model.eval(), (x, ))
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    with torch.no_grad():
+        return analyzer.total()
+
+
+def fmt_ratio(stats):
+    return (f"{stats['median']:.3f} "
+            f"[{stats['lo']:.3f}-{stats['hi']:.3f}]")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from tqdm import tqdm
+
+    import sb_mm  # noqa: F401
+    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    rounds = args.rounds or (2 if args.quick else 5)
+    iters = args.iters or (2 if args.quick else 3)
+    device = args.device
+    os.makedirs(args.out_dir, exist_ok=True)
+    torch.manual_seed(0)
+    memory_format = (torch.channels_last if args.channels_last
+                     else torch.contiguous_format)
+
+    def prepare(model):
+        return model.to(device).to(memory_format=memory_format)
+
+    builders = backbone_builders()
+    models = {name: prepare(build()) for name, build in builders.items()}
+    full = {} if args.no_full_models else {
+        name: prepare(build())
+        for name, build in full_model_builders(
+            osp.join(REPO, 'configs')).items()}
+    ref, nl5 = 'R50', 'NL-R50 (5 blocks)'
+
+    steps = len(sizes) * (rounds * len(models) * 2 + 2 * len(models)) + (
+        rounds * len(full))
+    bar = tqdm(total=steps, desc='benchmark', unit='step')
+    results = {}
+    for shape in sizes:
+        x = torch.randn(*shape, device=device).contiguous(
+            memory_format=memory_format)
+        infer = {n: inference_fn(m, x) for n, m in models.items()}
+        for fn in infer.values():  # warm-up
+            fn()
+        inf = interleaved(infer, rounds, iters, device, bar)
+        train = {n: train_step_fn(m, x) for n, m in models.items()}
+        for fn in train.values():
+            fn()
+        trn = interleaved(train, rounds, iters, device, bar)
+        mem = {}
+        for n in models:
+            mem[n] = (peak_memory_mib(infer[n], device),
+                      peak_memory_mib(train[n], device))
+            bar.update(2)
+        results[shape] = dict(inf=inf, train=trn, mem=mem,
+                              flops={n: flops_of(m, shape, device)
+                                     for n, m in models.items()})
+    full_results = {}
+    if full:
+        shapes = {'MaskRCNN': (1, 800, 1216) if not args.quick else
+                  (1, 128, 192),
+                  'UPerNet': (2, 512, 512) if not args.quick else
+                  (1, 128, 128)}
+        fns = {}
+        for name, m in full.items():
+            shape = shapes[name.split('-')[0]]
+            x = torch.randn(*shape, device=device).contiguous(
+                memory_format=memory_format)
+            fns[name] = inference_fn(m, x)
+            fns[name]()
+        full_results = interleaved(fns, rounds, iters, device, bar)
+        full_results = dict(times=full_results, shapes=shapes)
+    bar.close()
+
+    table = render(args, models, results, full, full_results, ref, nl5,
+                   rounds, iters)
+    path = osp.join(args.out_dir, 'benchmark.md')
+    with open(path, 'w') as f:
+        f.write(table)
+    print(table)
+    plot(results, osp.join(args.out_dir, 'benchmark.png'))
+    print(f'wrote {path} and benchmark.png')
+
+
+def render(args, models, results, full, full_results, ref, nl5, rounds,
+           iters):
+    params = {n: count_params(m) for n, m in models.items()}
+    lines = [
+        '# sb_mm benchmark', '',
+        f'- command: `python tools/analysis_tools/benchmark.py'
+        f'{" --quick" if args.quick else ""}'
+        f'{" --channels-last" if args.channels_last else ""}`',
+        f'- date: {datetime.datetime.now():%Y-%m-%d %H:%M}; device: '
+        f'{args.device} ({platform.processor() or platform.machine()}, '
+        f'{torch.get_num_threads()} threads); torch {torch.__version__}',
+        f'- method: {rounds} interleaved rounds x {iters} calls per model, '
+        'per-round medians; ratios are medians of per-round ratios '
+        '[min-max over rounds]', '',
+        '## Parameters', '',
+        '| model | params | added over R50 |', '|---|---:|---:|']
+    for n in models:
+        lines.append(f'| {n} | {params[n]:,} | {params[n] - params[ref]:,} |')
+    sb_add = params['SB-R50'] - params[ref]
+    nl_add = params[nl5] - params[ref]
+    lines += ['', f'SB added parameters / NL (5 blocks) added parameters: '
+              f'{sb_add / nl_add:.3f}', '']
+    for shape, res in results.items():
+        b, h, w = shape
+        lines += [f'## Input {h}x{w}, batch {b}', '',
+                  '| model | GFLOPs (1 img) | infer ms | img/s | '
+                  'infer vs R50 | train step ms | train vs R50 | '
+                  'peak MiB infer / train |',
+                  '|---|---:|---:|---:|---:|---:|---:|---:|']
+        for n in models:
+            inf_ms = statistics.median(res['inf'][n]) * 1e3
+            trn_ms = statistics.median(res['train'][n]) * 1e3
+            # throughput ratio = inverse time ratio, per round
+            r_inf = ratio_stats(res['inf'][ref], res['inf'][n])
+            r_trn = ratio_stats(res['train'][ref], res['train'][n])
+            mi, mt = res['mem'][n]
+            lines.append(
+                f'| {n} | {res["flops"][n] / 1e9:.2f} | {inf_ms:.1f} | '
+                f'{b / (inf_ms / 1e3):.2f} | {fmt_ratio(r_inf)} | '
+                f'{trn_ms:.1f} | {fmt_ratio(r_trn)} | {mi:.0f} / {mt:.0f} |')
+        sb_nl = ratio_stats(res['inf'][nl5], res['inf']['SB-R50'])
+        mem_ratio = [res['mem']['SB-R50'][i] / res['mem'][ref][i]
+                     if res['mem'][ref][i] else float('nan')
+                     for i in (0, 1)]
+        lines += ['',
+                  f'SB-R50 / NL-R50 (5 blocks) throughput: '
+                  f'{fmt_ratio(sb_nl)}; SB-R50 / R50 peak memory: '
+                  f'{mem_ratio[0]:.3f} (infer), {mem_ratio[1]:.3f} (train)',
+                  '']
+    if full_results:
+        lines += ['## Full models (inference, `mode="tensor"`)', '',
+                  '| model | input | ms | vs stock |', '|---|---|---:|---:|']
+        times = full_results['times']
+        for n in full:
+            kind = n.split('-')[0]
+            b, h, w = full_results['shapes'][kind]
+            stock = f'{kind}-R50'
+            r = ratio_stats(times[stock], times[n])
+            lines.append(f'| {n} | {h}x{w} b{b} | '
+                         f'{statistics.median(times[n]) * 1e3:.1f} | '
+                         f'{fmt_ratio(r)} |')
+        lines.append('')
+    return '\n'.join(lines) + '\n'
+
+
+def plot(results, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    shapes = list(results)
+    labels = [f'{h}x{w}\nb{b}' for b, h, w in shapes]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name in results[shapes[0]]['inf']:
+        tput = [s[0] / statistics.median(results[s]['inf'][name])
+                for s in shapes]
+        ax.plot(labels, tput, marker='o', label=name)
+    ax.set_yscale('log')
+    ax.set_ylabel('images / s (inference, log scale)')
+    ax.set_xlabel('input size, batch')
+    ax.set_title('ResNet-50 backbones: throughput vs input size')
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == '__main__':
+    main()
