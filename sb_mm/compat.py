@@ -8,6 +8,10 @@ in one place. Applied once on ``import sb_mm``; each has a test in
    checkpoints. We allow-list exactly those types
    (``torch.serialization.add_safe_globals``); ``weights_only`` stays on, so a
    checkpoint from elsewhere still cannot run code when it is unpickled.
+   ``HistoryBuffer.__getstate__`` also stores its statistics methods, which
+   pickle as ``getattr(HistoryBuffer, 'min')``: instead of allowing
+   ``getattr`` (a door to anything), the name ``builtins.getattr`` is mapped
+   to :func:`history_buffer_getattr`, which answers only that question.
 2. mmengine's ``LocalBackend.put`` / ``put_text`` write the target file in
    place: a run killed while saving leaves a truncated ``epoch_N.pth`` (or
    ``last_checkpoint`` pointer) that ``--resume`` then fails on. We write to a
@@ -42,8 +46,27 @@ def mmengine_checkpoint_safe_globals() -> list:
             *sorted(dtype_classes, key=lambda c: c.__name__)]
 
 
+def history_buffer_getattr(obj, name: str):
+    """``getattr`` restricted to what mmengine checkpoints ask of it: a
+    statistics method of ``HistoryBuffer`` (``min``, ``max``, ``mean``,
+    ``current`` or one registered with ``register_statistics``)."""
+    import pickle
+
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if (obj is HistoryBuffer and isinstance(name, str)
+            and not name.startswith('_')
+            and (name in ('min', 'max', 'mean', 'current')
+                 or name in HistoryBuffer._statistics_methods)):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); sb_mm allows only '
+        'the statistics methods of mmengine HistoryBuffer')
+
+
 def _allow_mmengine_checkpoints() -> None:
-    torch.serialization.add_safe_globals(mmengine_checkpoint_safe_globals())
+    torch.serialization.add_safe_globals(
+        mmengine_checkpoint_safe_globals() +
+        [(history_buffer_getattr, 'builtins.getattr')])
 
 
 def atomic_write(data, filepath, mode: str = 'wb', encoding=None) -> None:

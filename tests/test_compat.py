@@ -115,3 +115,21 @@ def test_checkpoint_writes_are_atomic(tmp_path):
     assert target.read_bytes() == b''
     LocalBackend().put_text('epoch_2.pth', tmp_path / 'last_checkpoint')
     assert (tmp_path / 'last_checkpoint').read_text() == 'epoch_2.pth'
+
+
+class _GetattrExploit:
+    """Reaches a method of an allowed type through getattr (here
+    ``ndarray.tofile``, which writes files), as a crafted checkpoint could."""
+
+    def __reduce__(self):
+        import builtins
+
+        import numpy as np
+        return (builtins.getattr, (np.ndarray, 'tofile'))
+
+
+def test_getattr_in_a_checkpoint_is_restricted(tmp_path):
+    bad = tmp_path / 'getattr.pth'
+    torch.save({'meta': {'x': _GetattrExploit()}}, bad)
+    with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer'):
+        torch.load(bad)
