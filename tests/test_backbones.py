@@ -41,7 +41,8 @@ def test_parity_without_spatial_bias(lib, depth, variant):
     assert all(s_sd[k].shape == b_sd[k].shape for k in s_sd)
     stock.init_weights()
     sb.load_state_dict(stock.state_dict())
-    stock.eval(), sb.eval()
+    stock.eval()
+    sb.eval()
     x = torch.randn(1, 3, 64, 48)
     for a, b in zip(stock(x), sb(x)):
         assert torch.equal(a, b)
@@ -71,7 +72,8 @@ def _stock_checkpoint(lib, tmp_path, **kw):
             m.weight.data.uniform_(0.5, 1.5)
     path = tmp_path / 'stock_r50.pth'
     torch.save(stock.state_dict(), path)
-    return stock.eval(), path
+    stock.eval()  # mmdet's ResNet.train() returns None: no chaining
+    return stock, path
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
@@ -147,7 +149,8 @@ def test_shapes(lib, depth, size):
         pytest.skip('large sizes are covered by depth 50')
     sb = build_backbone(lib, type='SBResNet', depth=depth, out_indices=OUT)
     stock = build_backbone(lib, type='ResNet', depth=depth, out_indices=OUT)
-    sb.eval(), stock.eval()
+    sb.eval()
+    stock.eval()
     x = torch.randn(batch, 3, h, w)
     with torch.no_grad():
         outs, refs = sb(x), stock(x)
@@ -174,7 +177,8 @@ def test_channels_last_and_train_mode(lib):
 @pytest.mark.parametrize('lib', LIBRARIES)
 def test_out_indices(lib):
     sb = build_backbone(lib, type='SBResNet', depth=50, out_indices=(1, 3))
-    outs = sb.eval()(torch.randn(1, 3, 64, 64))
+    sb.eval()
+    outs = sb(torch.randn(1, 3, 64, 64))
     assert [o.shape[1] for o in outs] == [512, 2048]
 
 
@@ -243,7 +247,7 @@ def test_plugins_with_spatial_bias(lib):
     sb = build_backbone(lib, type='SBResNet', depth=50, plugins=plugins)
     sb.eval()
     # after_conv2 plugins see planes + m channels
-    assert sb.layer3[0].gen_attention_block.query_conv.in_channels == 256 + 3
+    assert sb.layer3[0].gen_attention_block.in_channels == 256 + 3
     outs = sb(torch.randn(1, 3, 64, 64))
     assert outs[-1].shape == (1, 2048, 2, 2)
 
@@ -260,7 +264,8 @@ def test_dcn_conv_gets_spatial_bias():
 
 @pytest.mark.parametrize('lib', LIBRARIES)
 def test_pickle_and_deepcopy(lib):
-    sb = build_backbone(lib, type='SBResNet', depth=18).eval()
+    sb = build_backbone(lib, type='SBResNet', depth=18)
+    sb.eval()
     x = torch.randn(1, 3, 32, 32)
     for clone in (copy.deepcopy(sb), pickle.loads(pickle.dumps(sb))):
         for a, b in zip(clone(x), sb(x)):
@@ -271,9 +276,12 @@ def test_resnext_and_cifar():
     from mmpretrain.registry import MODELS
     m = MODELS.build(dict(type='SBResNeXt', depth=50, groups=32,
                           width_per_group=4))
-    assert m.eval()(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
+    m.eval()
+    assert m(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
     c = MODELS.build(dict(type='SBResNet_CIFAR', depth=18))
-    assert c.eval()(torch.randn(2, 3, 32, 32))[-1].shape == (2, 512, 4, 4)
+    c.eval()
+    assert c(torch.randn(2, 3, 32, 32))[-1].shape == (2, 512, 4, 4)
     from mmdet.registry import MODELS as DET
     d = DET.build(dict(type='SBResNeXt', depth=50, groups=32, base_width=4))
-    assert d.eval()(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
+    d.eval()
+    assert d(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)

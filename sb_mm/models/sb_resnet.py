@@ -3,8 +3,8 @@ MMPretrain: one implementation, mixed into each library's own ResNet."""
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch.nn as nn
-from mmcv.cnn import build_norm_layer
 from mmengine.logging import print_log
+from mmengine.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import (SpatialBias, attach_spatial_bias,
@@ -94,8 +94,8 @@ class SpatialBiasResNetMixin:
             return self.sb_cfg['norm_cfg']
         own = getattr(self, 'norm_cfg', None)
         if own is not None:
-            _, layer = build_norm_layer(own, 1)
-            if isinstance(layer, _BatchNorm):
+            norm_cls = MODELS.get(own.get('type', 'BN'))
+            if isinstance(norm_cls, type) and issubclass(norm_cls, _BatchNorm):
                 return own
         return dict(type='BN')
 
