@@ -18,7 +18,12 @@ model = dict(
         init_cfg=None),
     neck=dict(in_channels=[64, 128, 256, 512]),
     roi_head=dict(
-        bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)))
+        bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)),
+    # fewer proposals and sampled RoIs: the RoI heads dominate on a CPU
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=500, max_per_img=200),
+        rcnn=dict(sampler=dict(num=64))),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=200)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -49,13 +54,13 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 
-max_epochs = 12
+max_epochs = 4
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=100),
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[9, 11], gamma=0.1)
+         milestones=[3], gamma=0.1)
 ]
 optim_wrapper = dict(
     optimizer=dict(lr=0.02), clip_grad=dict(max_norm=10, norm_type=2))
