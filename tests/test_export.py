@@ -9,8 +9,10 @@ from conftest import build_backbone
 
 
 def _sb_r18():
-    return build_backbone('mmdet', type='SBResNet', depth=18,
-                          out_indices=(0, 1, 2, 3)).eval()
+    model = build_backbone('mmdet', type='SBResNet', depth=18,
+                           out_indices=(0, 1, 2, 3))
+    model.eval()  # mmdet's ResNet.train() returns None: no chaining
+    return model
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from sb_mm.layers import SpatialBias
+from sb_mm.layers.spatial_bias import adaptive_avg_pool_exportable
 
 
 def reference_spatial_bias(sb: SpatialBias, x, out_size):
@@ -91,3 +92,10 @@ def test_invalid_settings_name_the_argument(kwargs, name):
     args.update(kwargs)
     with pytest.raises(ValueError, match=name):
         SpatialBias(**args)
+
+
+@pytest.mark.parametrize('hw', [(4, 4), (33, 47), (56, 56), (10, 10), (7, 130)])
+def test_exportable_pool_equals_adaptive_pool(hw):
+    x = torch.randn(2, 5, *hw)
+    torch.testing.assert_close(adaptive_avg_pool_exportable(x, 10),
+                               F.adaptive_avg_pool2d(x, 10))

@@ -7,8 +7,6 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from sb_mm.apis import runner as R  # noqa: E402
 
@@ -23,11 +21,7 @@ def parse_args(argv=None):
     p.add_argument('--show-dir', help='save drawn predictions here')
     p.add_argument('--tta', action='store_true',
                    help='test-time augmentation (flip by default)')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='override config settings, key=value')
-    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                   default='none', help='job launcher')
-    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    R.add_common_args(p)
     return p.parse_args(argv)
 
 

@@ -17,7 +17,8 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 train_cfg = dict(max_epochs=3, val_interval=3)
-param_scheduler = dict(type='CosineAnnealingLR', T_max=3, by_epoch=True)
+param_scheduler = dict(
+    _delete_=True, type='CosineAnnealingLR', T_max=3, by_epoch=True)
 default_hooks = dict(logger=dict(interval=5),
                      checkpoint=dict(interval=1, max_keep_ckpts=2))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -36,7 +36,8 @@ val_evaluator = dict(topk=(1, ))
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=4, val_interval=4)
-param_scheduler = dict(type='CosineAnnealingLR', T_max=4, by_epoch=True)
+param_scheduler = dict(
+    _delete_=True, type='CosineAnnealingLR', T_max=4, by_epoch=True)
 optim_wrapper = dict(optimizer=dict(lr=0.05))
 default_hooks = dict(logger=dict(interval=5),
                      checkpoint=dict(interval=1, max_keep_ckpts=2))

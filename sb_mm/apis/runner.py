@@ -11,6 +11,17 @@ from mmengine.config import Config, ConfigDict
 LIBRARIES = ('mmdet', 'mmseg', 'mmpretrain')
 
 
+def add_common_args(parser) -> None:
+    """The flags train.py and test.py share, with the stock meanings."""
+    from mmengine.config import DictAction
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Reads a config, merges ``--cfg-options``, checks its library."""
     if not osp.isfile(path):
@@ -88,6 +99,8 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     import torch.distributed as dist
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
+    print(f'sb_mm: distributed on CPU with gloo, rank {dist.get_rank()}, '
+          f'world size {dist.get_world_size()}', flush=True)
     cfg.setdefault('env_cfg', ConfigDict())
     cfg.env_cfg.setdefault('dist_cfg', ConfigDict())
     cfg.env_cfg.dist_cfg.backend = 'gloo'

@@ -16,6 +16,27 @@ def _check_int(name: str, value, minimum: int) -> int:
     return value
 
 
+def _pool_matrix(n, g: int, like: torch.Tensor) -> torch.Tensor:
+    """(g, n) matrix of adaptive average pooling along one axis: row i
+    averages [floor(i*n/g), ceil((i+1)*n/g)), as ``adaptive_avg_pool2d``."""
+    i = torch.arange(g, device=like.device, dtype=like.dtype)
+    j = torch.arange(n, device=like.device).to(like.dtype)
+    start = torch.floor(i * n / g)
+    end = torch.ceil((i + 1) * n / g)
+    inside = (j[None] >= start[:, None]) & (j[None] < end[:, None])
+    weights = inside.to(like.dtype)
+    return weights / weights.sum(1, keepdim=True)
+
+
+def adaptive_avg_pool_exportable(x: torch.Tensor, g: int) -> torch.Tensor:
+    """``adaptive_avg_pool2d(x, g)`` as two small matrix products, which
+    ONNX exports with dynamic height and width (the ONNX exporter cannot
+    export adaptive pooling when the input size is not known)."""
+    ph = _pool_matrix(x.shape[-2], g, x)
+    pw = _pool_matrix(x.shape[-1], g, x)
+    return torch.einsum('ih,bchw,jw->bcij', ph, x, pw)
+
+
 class SpatialBias(nn.Module):
     """Computes the spatial-bias maps of a feature map.
 
@@ -87,7 +108,11 @@ class SpatialBias(nn.Module):
         """(B, C, H, W) -> (B, m, *out_size); ``out_size`` defaults to (H, W)."""
         if out_size is None:
             out_size = x.shape[-2:]
-        grid = self.pool(self.reduce(x))  # (B, r, g, g)
+        reduced = self.reduce(x)
+        if torch.onnx.is_in_onnx_export():
+            grid = adaptive_avg_pool_exportable(reduced, self.grid_size)
+        else:
+            grid = self.pool(reduced)  # (B, r, g, g)
         batch = grid.shape[0]
         seq = grid.reshape(batch, self.reduced_channels, -1).transpose(1, 2)
         maps = self.mix(seq).transpose(1, 2).reshape(
