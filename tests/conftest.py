@@ -15,8 +15,12 @@ def registry(lib):
 
 
 def build_backbone(lib, **cfg):
+    """Builds under ``lib``'s scope: mmengine's registries build from the
+    current default scope, which another test's Runner may have set."""
+    from mmengine.registry import DefaultScope
     models, _ = registry(lib)
-    return models.build(cfg)
+    with DefaultScope.overwrite_default_scope(lib):
+        return models.build(cfg)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import pickle
 import pytest
 import torch
 
-from conftest import LIBRARIES, build_backbone, registry
+from conftest import LIBRARIES, build_backbone
 
 # (stock type, SB type, extra kwargs) per library; mmdet has no ResNetV1c,
 # its equivalent is ResNet(deep_stem=True).
@@ -188,12 +188,11 @@ def test_parameter_count_matches_authors_sb_resnet50():
     count = lambda m: sum(p.numel() for p in m.parameters() if p.requires_grad)  # noqa
     assert count(stock) == 23_508_032
     assert count(sb) == 23_937_620
-    models, _ = registry('mmpretrain')
     head = dict(type='LinearClsHead', num_classes=1000, in_channels=2048)
-    clf = models.build(dict(type='ImageClassifier', backbone=dict(
+    clf = build_backbone('mmpretrain', **dict(type='ImageClassifier', backbone=dict(
         type='SBResNet', depth=50), neck=dict(type='GlobalAveragePooling'),
         head=head))
-    ref = models.build(dict(type='ImageClassifier', backbone=dict(
+    ref = build_backbone('mmpretrain', **dict(type='ImageClassifier', backbone=dict(
         type='ResNet', depth=50), neck=dict(type='GlobalAveragePooling'),
         head=head))
     assert count(clf) == 25_986_620 and count(ref) == 25_557_032
@@ -273,15 +272,14 @@ def test_pickle_and_deepcopy(lib):
 
 
 def test_resnext_and_cifar():
-    from mmpretrain.registry import MODELS
-    m = MODELS.build(dict(type='SBResNeXt', depth=50, groups=32,
-                          width_per_group=4))
+    m = build_backbone('mmpretrain', type='SBResNeXt', depth=50, groups=32,
+                       width_per_group=4)
     m.eval()
     assert m(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
-    c = MODELS.build(dict(type='SBResNet_CIFAR', depth=18))
+    c = build_backbone('mmpretrain', type='SBResNet_CIFAR', depth=18)
     c.eval()
     assert c(torch.randn(2, 3, 32, 32))[-1].shape == (2, 512, 4, 4)
-    from mmdet.registry import MODELS as DET
-    d = DET.build(dict(type='SBResNeXt', depth=50, groups=32, base_width=4))
+    d = build_backbone('mmdet', type='SBResNeXt', depth=50, groups=32,
+                       base_width=4)
     d.eval()
     assert d(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
