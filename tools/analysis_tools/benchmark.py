@@ -53,8 +53,9 @@ def count_params(model):
 
 def flops_of(model, shape, device):
     from mmengine.analysis import FlopAnalyzer
-    x = torch.randn(1, *shape[1:], device=device)
-    analyzer = FlopAnalyzer(model.eval(), (x, ))
+    x = torch.randn(1, 3, *shape[1:], device=device)
+    model.eval()  # mmdet's ResNet.train() returns None: no chaining
+    analyzer = FlopAnalyzer(model, (x, ))
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     with torch.no_grad():
@@ -96,7 +97,7 @@ def main(argv=None):
     bar = tqdm(total=steps, desc='benchmark', unit='step')
     results = {}
     for shape in sizes:
-        x = torch.randn(*shape, device=device).contiguous(
+        x = torch.randn(shape[0], 3, *shape[1:], device=device).contiguous(
             memory_format=memory_format)
         infer = {n: inference_fn(m, x) for n, m in models.items()}
         for fn in infer.values():  # warm-up
@@ -123,8 +124,9 @@ def main(argv=None):
         fns = {}
         for name, m in full.items():
             shape = shapes[name.split('-')[0]]
-            x = torch.randn(*shape, device=device).contiguous(
-                memory_format=memory_format)
+            x = torch.randn(shape[0], 3, *shape[1:],
+                            device=device).contiguous(
+                                memory_format=memory_format)
             fns[name] = inference_fn(m, x)
             fns[name]()
         full_results = interleaved(fns, rounds, iters, device, bar)
