@@ -76,13 +76,19 @@ def _stock_checkpoint(lib, tmp_path, **kw):
     return stock, path
 
 
-@pytest.mark.parametrize('lib', LIBRARIES)
-def test_function_preserving_load_via_init_cfg(lib, tmp_path, caplog):
-    stock, path = _stock_checkpoint(lib, tmp_path)
+def _sb_from_checkpoint(lib, path):
+    """SB-ResNet-50 initialised from ``path`` through init_cfg."""
     sb = build_backbone(
         lib, type='SBResNet', depth=50, out_indices=OUT,
         init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     sb.init_weights()
+    return sb
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_function_preserving_load_via_init_cfg(lib, tmp_path):
+    stock, path = _stock_checkpoint(lib, tmp_path)
+    sb = _sb_from_checkpoint(lib, path)
     sb.eval()
     x = torch.randn(2, 3, 96, 80)
     with torch.no_grad():
@@ -116,10 +122,7 @@ def test_function_preserving_load_logs_new_tensors(tmp_path):
 @pytest.mark.parametrize('lib', LIBRARIES)
 def test_gradients_reach_every_sb_parameter(lib, tmp_path):
     _, path = _stock_checkpoint(lib, tmp_path)
-    sb = build_backbone(
-        lib, type='SBResNet', depth=50, out_indices=OUT,
-        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
-    sb.init_weights()
+    sb = _sb_from_checkpoint(lib, path)
     sb.train()
     opt = torch.optim.SGD(sb.parameters(), lr=0.1)
     x = torch.randn(2, 3, 64, 64)

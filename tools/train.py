@@ -29,9 +29,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    R.ensure_local_rank_env(args.local_rank)
-    cfg = R.load_config(args.config, args.cfg_options)
-    R.set_work_dir(cfg, args.config, args.work_dir)
+    cfg = R.config_from_args(args)
     R.check_data_roots(cfg)
     if args.amp:
         R.apply_amp(cfg)

@@ -22,6 +22,15 @@ def add_common_args(parser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def config_from_args(args) -> Config:
+    """What train.py and test.py do first: LOCAL_RANK, the config with
+    ``--cfg-options`` merged, and the work dir."""
+    ensure_local_rank_env(args.local_rank)
+    cfg = load_config(args.config, args.cfg_options)
+    set_work_dir(cfg, args.config, args.work_dir)
+    return cfg
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Reads a config, merges ``--cfg-options``, checks its library."""
     if not osp.isfile(path):

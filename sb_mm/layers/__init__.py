@@ -1,11 +1,11 @@
 from .conv_with_spatial_bias import (Conv2dWithSpatialBias,
                                      SpatialBiasOutputMixin,
                                      attach_spatial_bias)
-from .spatial_bias import SpatialBias, spatial_bias_out_channels
+from .spatial_bias import SpatialBias
 from .widen import widen_conv_input, widen_norm
 
 __all__ = [
-    'SpatialBias', 'spatial_bias_out_channels', 'SpatialBiasOutputMixin',
+    'SpatialBias', 'SpatialBiasOutputMixin',
     'Conv2dWithSpatialBias', 'attach_spatial_bias', 'widen_conv_input',
     'widen_norm'
 ]

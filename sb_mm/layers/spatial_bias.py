@@ -130,11 +130,5 @@ class SpatialBias(nn.Module):
                 f'out_channels={self.out_channels}')
 
 
-def spatial_bias_out_channels(sb_cfg: dict) -> int:
-    """m, the number of maps a :class:`SpatialBias` built from ``sb_cfg``
-    emits."""
-    return (sb_cfg.get('reduced_channels', 5) -
-            sb_cfg.get('kernel_size', 3) + 1)
 
-
-__all__ = ['SpatialBias', 'spatial_bias_out_channels']
+__all__ = ['SpatialBias']

@@ -1,14 +1,14 @@
 """Spatial bias for the ResNet backbones of MMDetection, MMSegmentation and
 MMPretrain: one implementation, mixed into each library's own ResNet."""
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..layers import (SpatialBias, attach_spatial_bias,
-                      spatial_bias_out_channels, widen_conv_input, widen_norm)
+from ..layers import (SpatialBias, attach_spatial_bias, widen_conv_input,
+                      widen_norm)
 
 #: ``sb_cfg`` keys and their defaults (the paper's settings).
 SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
@@ -179,13 +179,8 @@ def _channels(norm: nn.Module) -> int:
         else norm.num_channels
 
 
-def spatial_bias_param_count(model: nn.Module) -> Tuple[int, int]:
-    """(parameters of SB modules, all parameters) of ``model``."""
-    sb = sum(p.numel() for n, p in model.named_parameters() if '.sb.' in n)
-    return sb, sum(p.numel() for p in model.parameters())
-
 
 __all__ = [
     'SpatialBiasResNetMixin', 'check_sb_cfg', 'SB_CFG_DEFAULTS',
-    'SB_STAGES_DEFAULT', 'spatial_bias_param_count', 'spatial_bias_out_channels'
+    'SB_STAGES_DEFAULT'
 ]
