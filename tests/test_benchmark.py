@@ -24,3 +24,23 @@ def test_benchmark_quick_writes_table_and_plot(tmp_path):
     assert 'SB added parameters / NL (5 blocks) added parameters' in table
     assert (tmp_path / 'benchmark.png').stat().st_size > 10_000
     print(table)
+
+
+def test_cost_breakdown_zeroes_only_the_branch(capsys):
+    """The breakdown's third model keeps SB's channels but not its branch."""
+    import importlib.util
+
+    import torch
+    spec = importlib.util.spec_from_file_location(
+        'sb_cost_breakdown',
+        osp.join(REPO, 'tools', 'analysis_tools', 'sb_cost_breakdown.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main(['--shape', '1,3,64,64', '--rounds', '1'])
+    out = capsys.readouterr().out
+    for name in ('R50 ', 'SB-R50 ', 'SB-R50, branch -> zeros'):
+        assert name in out
+    from sb_mm.layers import SpatialBias
+    sb = SpatialBias(8)
+    zero = tool._zero_branch(sb, torch.randn(2, 8, 9, 11))
+    assert zero.shape == (2, 3, 9, 11) and not zero.any()

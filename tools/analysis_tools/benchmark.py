@@ -150,7 +150,10 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         '# sb_mm benchmark', '',
         f'- command: `python tools/analysis_tools/benchmark.py'
         f'{" --quick" if args.quick else ""}'
-        f'{" --channels-last" if args.channels_last else ""}`',
+        f'{" --channels-last" if args.channels_last else ""}'
+        f'{f" --rounds {args.rounds}" if args.rounds else ""}'
+        f'{f" --iters {args.iters}" if args.iters else ""}'
+        f'{" --no-full-models" if args.no_full_models else ""}`',
         f'- date: {datetime.datetime.now():%Y-%m-%d %H:%M}; device: '
         f'{args.device} ({platform.processor() or platform.machine()}, '
         f'{torch.get_num_threads()} threads); torch {torch.__version__}',
