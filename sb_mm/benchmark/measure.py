@@ -104,6 +104,22 @@ def peak_memory_mib(fn: Callable[[], None], device: str) -> float:
     return (_status_kib('VmHWM') - base) / 1024
 
 
+def peak_memory_interleaved(fns: Dict[str, Callable[[], None]],
+                            repeats: int, device: str, bar=None
+                            ) -> Dict[str, float]:
+    """Median over ``repeats`` rounds of :func:`peak_memory_mib` per model,
+    the models taken in turn each round. On a CPU one call's figure depends
+    on what the allocator already holds, so a single reading can be off by
+    tens of MiB; rounds and a median damp that."""
+    readings = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            readings[name].append(peak_memory_mib(fn, device))
+            if bar is not None:
+                bar.update(1)
+    return {name: statistics.median(v) for name, v in readings.items()}
+
+
 def interleaved(fns: Dict[str, Callable[[], None]], rounds: int, iters: int,
                 device: str, progress=None) -> Dict[str, List[float]]:
     """Per model, the median seconds of each round. In every round each

@@ -23,13 +23,18 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
 from sb_mm.benchmark.measure import (inference_fn, interleaved,  # noqa: E402
-                                     peak_memory_mib, ratio_stats,
+                                     peak_memory_interleaved, ratio_stats,
                                      train_step_fn)
 from sb_mm.benchmark.models import (backbone_builders,  # noqa: E402
                                     full_model_builders)
 
 FULL_SIZES = [(8, 224, 224), (2, 512, 512), (1, 800, 1216)]
 QUICK_SIZES = [(2, 64, 64), (1, 96, 160)]
+
+
+def memory_repeats(args) -> int:
+    """Single-call peak-memory readings per model (their median is shown)."""
+    return 1 if args.quick else 3
 
 
 def parse_args(argv=None):
@@ -92,7 +97,8 @@ def main(argv=None):
             osp.join(REPO, 'configs')).items()}
     ref, nl5 = 'R50', 'NL-R50 (5 blocks)'
 
-    steps = len(sizes) * (rounds * len(models) * 2 + 2 * len(models)) + (
+    mem_repeats = memory_repeats(args)
+    steps = len(sizes) * 2 * len(models) * (rounds + mem_repeats) + (
         rounds * len(full))
     bar = tqdm(total=steps, desc='benchmark', unit='step')
     results = {}
@@ -103,15 +109,14 @@ def main(argv=None):
         for fn in infer.values():  # warm-up
             fn()
         inf = interleaved(infer, rounds, iters, device, bar)
+        # before any training step: that leaves the heap in another state
+        mem_inf = peak_memory_interleaved(infer, mem_repeats, device, bar)
         train = {n: train_step_fn(m, x) for n, m in models.items()}
         for fn in train.values():
             fn()
         trn = interleaved(train, rounds, iters, device, bar)
-        mem = {}
-        for n in models:
-            mem[n] = (peak_memory_mib(infer[n], device),
-                      peak_memory_mib(train[n], device))
-            bar.update(2)
+        mem_trn = peak_memory_interleaved(train, mem_repeats, device, bar)
+        mem = {n: (mem_inf[n], mem_trn[n]) for n in models}
         results[shape] = dict(inf=inf, train=trn, mem=mem,
                               flops={n: flops_of(m, shape, device)
                                      for n, m in models.items()})
@@ -159,7 +164,9 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'{torch.get_num_threads()} threads); torch {torch.__version__}',
         f'- method: {rounds} interleaved rounds x {iters} calls per model, '
         'per-round medians; ratios are medians of per-round ratios '
-        '[min-max over rounds]', '',
+        '[min-max over rounds]; peak memory: median of '
+        f'{memory_repeats(args)} interleaved single-call readings (inference '
+        'ones taken before any training step)', '',
         '## Parameters', '',
         '| model | params | added over R50 |', '|---|---:|---:|']
     for n in models:
