@@ -44,3 +44,20 @@ def test_cost_breakdown_zeroes_only_the_branch(capsys):
     sb = SpatialBias(8)
     zero = tool._zero_branch(sb, torch.randn(2, 8, 9, 11))
     assert zero.shape == (2, 3, 9, 11) and not zero.any()
+
+
+def test_peak_memory_sees_a_known_allocation():
+    """A call that touches 64 MiB reads about 64 MiB; a no-op reads ~0,
+    each the median of interleaved readings."""
+    import numpy as np
+
+    from sb_mm.benchmark.measure import peak_memory_interleaved
+
+    def touch_64_mib():
+        a = np.ones(64 * 2**20 // 8)  # float64, written: resident
+        assert a[-1] == 1.0
+
+    peaks = peak_memory_interleaved(
+        {'alloc': touch_64_mib, 'noop': lambda: None}, 3, 'cpu')
+    assert 56 <= peaks['alloc'] <= 80, peaks
+    assert peaks['noop'] < 8, peaks
