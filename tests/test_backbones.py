@@ -192,12 +192,12 @@ def test_parameter_count_matches_authors_sb_resnet50():
     assert count(stock) == 23_508_032
     assert count(sb) == 23_937_620
     head = dict(type='LinearClsHead', num_classes=1000, in_channels=2048)
-    clf = build_backbone('mmpretrain', **dict(type='ImageClassifier', backbone=dict(
-        type='SBResNet', depth=50), neck=dict(type='GlobalAveragePooling'),
-        head=head))
-    ref = build_backbone('mmpretrain', **dict(type='ImageClassifier', backbone=dict(
-        type='ResNet', depth=50), neck=dict(type='GlobalAveragePooling'),
-        head=head))
+    clf = build_backbone('mmpretrain', type='ImageClassifier',
+                         backbone=dict(type='SBResNet', depth=50),
+                         neck=dict(type='GlobalAveragePooling'), head=head)
+    ref = build_backbone('mmpretrain', type='ImageClassifier',
+                         backbone=dict(type='ResNet', depth=50),
+                         neck=dict(type='GlobalAveragePooling'), head=head)
     assert count(clf) == 25_986_620 and count(ref) == 25_557_032
 
 

@@ -105,7 +105,7 @@ def peak_memory_mib(fn: Callable[[], None], device: str) -> float:
 
 
 def peak_memory_interleaved(fns: Dict[str, Callable[[], None]],
-                            repeats: int, device: str, bar=None
+                            repeats: int, device: str, progress=None
                             ) -> Dict[str, float]:
     """Median over ``repeats`` rounds of :func:`peak_memory_mib` per model,
     the models taken in turn each round. On a CPU one call's figure depends
@@ -115,8 +115,8 @@ def peak_memory_interleaved(fns: Dict[str, Callable[[], None]],
     for _ in range(repeats):
         for name, fn in fns.items():
             readings[name].append(peak_memory_mib(fn, device))
-            if bar is not None:
-                bar.update(1)
+            if progress is not None:
+                progress.update(1)
     return {name: statistics.median(v) for name, v in readings.items()}
 
 

@@ -130,5 +130,4 @@ class SpatialBias(nn.Module):
                 f'out_channels={self.out_channels}')
 
 
-
 __all__ = ['SpatialBias']

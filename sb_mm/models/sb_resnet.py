@@ -179,7 +179,6 @@ def _channels(norm: nn.Module) -> int:
         else norm.num_channels
 
 
-
 __all__ = [
     'SpatialBiasResNetMixin', 'check_sb_cfg', 'SB_CFG_DEFAULTS',
     'SB_STAGES_DEFAULT'

@@ -37,6 +37,13 @@ def memory_repeats(args) -> int:
     return 1 if args.quick else 3
 
 
+def make_input(shape, device, memory_format):
+    """Random images (batch, 3, height, width) for ``shape`` = (batch,
+    height, width)."""
+    return torch.randn(shape[0], 3, *shape[1:], device=device).contiguous(
+        memory_format=memory_format)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--quick', action='store_true',
@@ -103,8 +110,7 @@ def main(argv=None):
     bar = tqdm(total=steps, desc='benchmark', unit='step')
     results = {}
     for shape in sizes:
-        x = torch.randn(shape[0], 3, *shape[1:], device=device).contiguous(
-            memory_format=memory_format)
+        x = make_input(shape, device, memory_format)
         infer = {n: inference_fn(m, x) for n, m in models.items()}
         for fn in infer.values():  # warm-up
             fn()
@@ -129,9 +135,7 @@ def main(argv=None):
         fns = {}
         for name, m in full.items():
             shape = shapes[name.split('-')[0]]
-            x = torch.randn(shape[0], 3, *shape[1:],
-                            device=device).contiguous(
-                                memory_format=memory_format)
+            x = make_input(shape, device, memory_format)
             fns[name] = inference_fn(m, x)
             fns[name]()
         full_results = interleaved(fns, rounds, iters, device, bar)

@@ -9,13 +9,13 @@ import argparse
 import os.path as osp
 import statistics
 import sys
-import time
 import types
 
 import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
+from sb_mm.benchmark.measure import inference_fn, interleaved  # noqa: E402
 from sb_mm.benchmark.models import backbone_builders  # noqa: E402
 from sb_mm.layers import SpatialBias  # noqa: E402
 
@@ -37,16 +37,10 @@ def main(argv=None):
     for m in models['SB-R50, branch -> zeros'].modules():
         if isinstance(m, SpatialBias):
             m.forward = types.MethodType(_zero_branch, m)
-    times = {name: [] for name in models}
-    with torch.no_grad():
-        for m in models.values():
-            m.eval()
-            m(x)  # warm-up
-        for _ in range(args.rounds):
-            for name, m in models.items():
-                start = time.perf_counter()
-                m(x)
-                times[name].append(time.perf_counter() - start)
+    fns = {name: inference_fn(m, x) for name, m in models.items()}
+    for fn in fns.values():  # warm-up
+        fn()
+    times = interleaved(fns, args.rounds, 1, 'cpu')
     ref = statistics.median(times['R50'])
     print(f'input {tuple(x.shape)}, {args.rounds} interleaved rounds, '
           'medians:')
