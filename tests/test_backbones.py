@@ -178,6 +178,32 @@ def test_channels_last_and_train_mode(lib):
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
+def test_fused_and_plain_sb_backbones_agree(lib):
+    """``sb_cfg=dict(fused=False)`` changes how SB runs, not what it is:
+    same state_dict, same outputs in train and eval mode."""
+    torch.manual_seed(0)
+    fused = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT)
+    plain = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT,
+                           sb_cfg=dict(fused=False))
+    for m in fused.modules():  # SB columns of conv3 are zero-initialised
+        if isinstance(m, torch.nn.Conv2d):
+            m.weight.data.normal_(0, 0.05)
+    plain.load_state_dict(fused.state_dict())
+    assert fused.state_dict().keys() == plain.state_dict().keys()
+    # float64: float32 rounding grows through 16 blocks (and train-mode BN
+    # over layer4's 3x2 maps) to ~1e-5 of the outputs' scale
+    fused.double()
+    plain.double()
+    x = torch.randn(2, 3, 72, 56, dtype=torch.float64)
+    for train in (False, True):
+        fused.train(train)
+        plain.train(train)
+        with torch.no_grad():
+            for a, b in zip(fused(x), plain(x)):
+                torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
 def test_out_indices(lib):
     sb = build_backbone(lib, type='SBResNet', depth=50, out_indices=(1, 3))
     sb.eval()

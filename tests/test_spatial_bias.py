@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -31,6 +33,7 @@ def reference_spatial_bias(sb: SpatialBias, x, out_size):
                          align_corners=False)
 
 
+@pytest.mark.parametrize('fused', [True, False])
 @pytest.mark.parametrize('train', [True, False])
 @pytest.mark.parametrize('shape,out_size', [
     ((1, 16, 32, 32), (32, 32)),  # batch 1
@@ -38,9 +41,9 @@ def reference_spatial_bias(sb: SpatialBias, x, out_size):
     ((3, 8, 4, 4), (4, 4)),  # smaller than the 10x10 grid
     ((2, 16, 64, 20), (64, 20)),
 ])
-def test_matches_reference(shape, out_size, train):
+def test_matches_reference(shape, out_size, train, fused):
     torch.manual_seed(0)
-    sb = SpatialBias(shape[1])
+    sb = SpatialBias(shape[1], fused=fused)
     sb.reduce.bn.running_mean.uniform_(-0.2, 0.2)
     sb.reduce.bn.running_var.uniform_(0.5, 2.0)
     sb.train(train)
@@ -49,6 +52,95 @@ def test_matches_reference(shape, out_size, train):
     assert out.shape == (shape[0], 3, *out_size)
     ref = reference_spatial_bias(sb, x, out_size)
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
+
+
+def _fused_and_plain(channels, norm_cfg=None, **kw):
+    torch.manual_seed(0)
+    fused = SpatialBias(channels, norm_cfg=norm_cfg, **kw)
+    for p in fused.parameters():  # away from the init's symmetric values
+        p.data.add_(torch.rand_like(p) * 0.2)
+    for name, buf in fused.named_buffers():
+        if name.endswith('running_mean'):
+            buf.uniform_(-0.2, 0.2)
+        elif name.endswith('running_var'):
+            buf.uniform_(0.5, 2.0)
+    plain = copy.deepcopy(fused)
+    plain.fused = False
+    assert fused.fused
+    return fused, plain
+
+
+@pytest.mark.parametrize('mode', ['train', 'eval', 'frozen_bn'])
+@pytest.mark.parametrize('shape,out_size,channels_last', [
+    ((1, 16, 32, 32), (32, 32), False),
+    ((2, 16, 33, 47), (17, 24), False),
+    ((3, 8, 4, 4), (4, 4), False),
+    ((2, 16, 30, 20), (30, 20), True),
+])
+def test_fused_forward_equals_plain_formulation(shape, out_size,
+                                                channels_last, mode):
+    """Same outputs, input and parameter gradients and running statistics as
+    the module-by-module forward, from the same parameters. ``frozen_bn``
+    is a training model whose BN is in eval mode (``norm_eval=True``)."""
+    fused, plain = _fused_and_plain(shape[1])
+    assert fused.state_dict().keys() == plain.state_dict().keys()
+    for sb in (fused, plain):
+        sb.train(mode != 'eval')
+        if mode == 'frozen_bn':
+            sb.reduce.bn.eval()
+    x = torch.randn(*shape)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    grad = torch.randn(shape[0], 3, *out_size)
+    results = []
+    for sb in (fused, plain):
+        xi = x.clone().requires_grad_()
+        out = sb(xi, out_size)
+        out.backward(grad)
+        results.append((out, xi.grad, {n: p.grad for n, p in
+                                       sb.named_parameters()}))
+    (out_f, gx_f, gp_f), (out_p, gx_p, gp_p) = results
+    torch.testing.assert_close(out_f, out_p, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(gx_f, gx_p, atol=1e-5, rtol=1e-5)
+    assert gp_f.keys() == gp_p.keys()
+    for name in gp_f:
+        torch.testing.assert_close(gp_f[name], gp_p[name], atol=1e-5,
+                                   rtol=1e-4, msg=name)
+    # running statistics move the same way in train mode, not at all else
+    for (name, a), b in zip(fused.named_buffers(), plain.buffers()):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-6, msg=name)
+    stats_moved = not torch.equal(
+        fused.reduce.bn.running_mean,
+        _fused_and_plain(shape[1])[0].reduce.bn.running_mean)
+    assert stats_moved == (mode == 'train')
+    assert out_f.is_contiguous(memory_format=torch.channels_last) == (
+        channels_last)
+
+
+@pytest.mark.parametrize('norm_cfg', [
+    dict(type='GN', num_groups=1),  # not foldable: applied as a module
+    dict(type='BN', affine=False),  # folds without gamma / beta
+])
+@pytest.mark.parametrize('train', [True, False])
+def test_fused_forward_other_norms(norm_cfg, train):
+    fused, plain = _fused_and_plain(8, norm_cfg=norm_cfg)
+    fused.train(train)
+    plain.train(train)
+    x = torch.randn(2, 8, 19, 23)
+    torch.testing.assert_close(fused(x), plain(x), atol=1e-5, rtol=1e-5)
+
+
+def test_fused_forward_other_sizes():
+    """Other grid and kernel sizes, k = 1 included."""
+    for kw in (dict(reduced_channels=7, grid_size=6, kernel_size=2),
+               dict(reduced_channels=4, grid_size=3, kernel_size=1)):
+        fused, plain = _fused_and_plain(8, **kw)
+        x = torch.randn(2, 8, 15, 11)
+        for train in (False, True):
+            fused.train(train)
+            plain.train(train)
+            torch.testing.assert_close(fused(x), plain(x), atol=1e-5,
+                                       rtol=1e-5)
 
 
 def test_non_local_mixing():
@@ -86,6 +178,7 @@ def test_channels_last():
     (dict(kernel_size=1.5), 'kernel_size'),
     (dict(in_channels=0), 'in_channels'),
     (dict(norm_cfg='BN'), 'norm_cfg'),
+    (dict(fused=1), 'fused'),
 ])
 def test_invalid_settings_name_the_argument(kwargs, name):
     args = dict(in_channels=16)

@@ -12,7 +12,7 @@ from ..layers import (SpatialBias, attach_spatial_bias, widen_conv_input,
 
 #: ``sb_cfg`` keys and their defaults (the paper's settings).
 SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
-                       norm_cfg=None)
+                       norm_cfg=None, fused=True)
 #: Paper: spatial bias in stages 1-3 of ResNet-50.
 SB_STAGES_DEFAULT = (True, True, True, False)
 
@@ -48,7 +48,8 @@ class SpatialBiasResNetMixin:
         sb_cfg (dict | None): settings of :class:`SpatialBias`:
             ``reduced_channels`` (5), ``grid_size`` (10), ``kernel_size`` (3),
             ``norm_cfg`` (None: the backbone's own norm if it is a
-            BatchNorm type, else BN).
+            BatchNorm type, else BN), ``fused`` (True: the fused forward,
+            same function and parameters as the plain one).
 
     In a bottleneck, conv2 also emits the m = reduced_channels -
     kernel_size + 1 maps computed from its own input (conv1's output) and
@@ -110,7 +111,8 @@ class SpatialBiasResNetMixin:
             reduced_channels=self.sb_cfg['reduced_channels'],
             grid_size=self.sb_cfg['grid_size'],
             kernel_size=self.sb_cfg['kernel_size'],
-            norm_cfg=self._sb_norm_cfg())
+            norm_cfg=self._sb_norm_cfg(),
+            fused=self.sb_cfg['fused'])
         extra = sb.out_channels
         attach_spatial_bias(conv, sb)
 

@@ -1,9 +1,11 @@
-"""Where SB-R50's extra inference time goes: R50, SB-R50, and SB-R50 with
-its SB branch replaced by zeros (so only the concatenation and the wider
-norm2 / conv3 remain), interleaved round by round, medians.
+"""Where SB-R50's extra time goes: R50, SB-R50 (fused SB forward), SB-R50
+with the plain module-by-module SB forward, and SB-R50 with its SB branch
+replaced by zeros (so only the concatenation and the wider norm2 / conv3
+remain), interleaved round by round; medians, and per-round ratios to R50
+with their range.
 
     python tools/analysis_tools/sb_cost_breakdown.py [--shape 8,3,224,224]
-        [--rounds 7]
+        [--rounds 7] [--train]
 """
 import argparse
 import os.path as osp
@@ -15,7 +17,8 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-from sb_mm.benchmark.measure import inference_fn, interleaved  # noqa: E402
+from sb_mm.benchmark.measure import (inference_fn, interleaved,  # noqa: E402
+                                     ratio_stats, train_step_fn)
 from sb_mm.benchmark.models import backbone_builders  # noqa: E402
 from sb_mm.layers import SpatialBias  # noqa: E402
 
@@ -29,25 +32,35 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--shape', default='8,3,224,224')
     p.add_argument('--rounds', type=int, default=7)
+    p.add_argument('--train', action='store_true',
+                   help='time training steps (forward + backward + SGD) '
+                   'instead of inference')
     args = p.parse_args(argv)
     x = torch.randn(*(int(v) for v in args.shape.split(',')))
     build = backbone_builders()
     models = {'R50': build['R50'](), 'SB-R50': build['SB-R50'](),
+              'SB-R50, plain SB forward': build['SB-R50'](),
               'SB-R50, branch -> zeros': build['SB-R50']()}
-    for m in models['SB-R50, branch -> zeros'].modules():
-        if isinstance(m, SpatialBias):
-            m.forward = types.MethodType(_zero_branch, m)
-    fns = {name: inference_fn(m, x) for name, m in models.items()}
+    for name, model in models.items():
+        for m in model.modules():
+            if isinstance(m, SpatialBias) and 'plain' in name:
+                m.fused = False
+            elif isinstance(m, SpatialBias) and 'zeros' in name:
+                m.forward = types.MethodType(_zero_branch, m)
+    make_fn = train_step_fn if args.train else inference_fn
+    fns = {name: make_fn(m, x) for name, m in models.items()}
     for fn in fns.values():  # warm-up
         fn()
     times = interleaved(fns, args.rounds, 1, 'cpu')
     ref = statistics.median(times['R50'])
-    print(f'input {tuple(x.shape)}, {args.rounds} interleaved rounds, '
-          'medians:')
+    print(f'{"training step" if args.train else "inference"}, input '
+          f'{tuple(x.shape)}, {args.rounds} interleaved rounds, medians:')
     for name, ts in times.items():
         med = statistics.median(ts)
+        r = ratio_stats(times['R50'], ts)
         print(f'{name:26s} {med * 1e3:8.1f} ms   throughput vs R50 '
-              f'{ref / med:.3f}')
+              f'{ref / med:.3f} (per round {r["median"]:.3f} '
+              f'[{r["lo"]:.3f}-{r["hi"]:.3f}])')
 
 
 if __name__ == '__main__':
