@@ -87,9 +87,11 @@ def fix_heap_for_memory_readings(threshold: int = 128 * 1024) -> bool:
     (measured here, ResNet-50 vs SB-ResNet-50 at 224 batch 8 inference:
     147 vs 174 MiB with the default, 86 vs 86 MiB with a fixed threshold).
     A fixed threshold stops the adjustment, so every block above it is
-    mapped on allocation and unmapped on free. This lasts for the process
-    and makes later allocations slower (fresh pages each time): take memory
-    readings after the timings. Returns False where there is no glibc.
+    mapped on allocation and unmapped on free. Set it in a process that has
+    not run the models yet: blocks already freed into the heap keep being
+    reused (and stay resident) afterwards. It lasts for the process and
+    makes its later allocations slower (fresh pages each time), so time in
+    another process. Returns False where there is no glibc.
     """
     libc = _libc()
     if libc is None or not hasattr(libc, 'mallopt'):
@@ -133,11 +135,9 @@ def peak_memory_interleaved(fns: Dict[str, Callable[[], None]],
                             repeats: int, device: str, progress=None
                             ) -> Dict[str, float]:
     """Median over ``repeats`` rounds of :func:`peak_memory_mib` per model,
-    the models taken in turn each round. On a CPU this first fixes the
-    heap's mmap threshold (:func:`fix_heap_for_memory_readings`), which
-    slows every later allocation of the process: call it after timing."""
-    if not device.startswith('cuda'):
-        fix_heap_for_memory_readings()
+    the models taken in turn each round. On a CPU, fix the heap first
+    (:func:`fix_heap_for_memory_readings`), in a process used for nothing
+    else."""
     readings = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():

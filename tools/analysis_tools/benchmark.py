@@ -11,20 +11,23 @@ ratio is taken inside this run, from per-round medians.
 """
 import argparse
 import datetime
+import json
 import os
 import os.path as osp
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-from sb_mm.benchmark.measure import (inference_fn, interleaved,  # noqa: E402
-                                     peak_memory_interleaved, ratio_stats,
-                                     train_step_fn)
+from sb_mm.benchmark.measure import (  # noqa: E402
+    fix_heap_for_memory_readings, inference_fn, interleaved,
+    peak_memory_interleaved, ratio_stats, train_step_fn)
 from sb_mm.benchmark.models import (backbone_builders,  # noqa: E402
                                     full_model_builders)
 
@@ -56,6 +59,9 @@ def parse_args(argv=None):
     p.add_argument('--no-full-models', action='store_true',
                    help='backbones only')
     p.add_argument('--channels-last', action='store_true')
+    # internal: the CPU memory readings run in a fresh process (see
+    # measure_memory_in_fresh_process); writes them as JSON to this path
+    p.add_argument('--memory-only', metavar='JSON', help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -98,15 +104,20 @@ def main(argv=None):
 
     builders = backbone_builders()
     models = {name: prepare(build()) for name, build in builders.items()}
+    if args.memory_only:
+        mem = measure_memory(models, sizes, device, memory_format,
+                             memory_repeats(args))
+        with open(args.memory_only, 'w') as f:
+            json.dump([[list(shape), readings]
+                       for shape, readings in mem.items()], f)
+        return
     full = {} if args.no_full_models else {
         name: prepare(build())
         for name, build in full_model_builders(
             osp.join(REPO, 'configs')).items()}
     ref, nl5 = 'R50', 'NL-R50 (5 blocks)'
 
-    mem_repeats = memory_repeats(args)
-    steps = len(sizes) * 2 * len(models) * (rounds + mem_repeats) + (
-        rounds * len(full))
+    steps = len(sizes) * 2 * len(models) * rounds + rounds * len(full)
     bar = tqdm(total=steps, desc='benchmark', unit='step')
     results = {}
     for shape in sizes:
@@ -136,18 +147,15 @@ def main(argv=None):
             fns[name]()
         full_results = interleaved(fns, rounds, iters, device, bar)
         full_results = dict(times=full_results, shapes=shapes)
-    # memory last: on a CPU the reading fixes the heap's mmap threshold,
-    # which slows every later allocation (see measure.py)
-    for shape in sizes:
-        x = make_input(shape, device, memory_format)
-        infer = {n: inference_fn(m, x) for n, m in models.items()}
-        mem_inf = peak_memory_interleaved(infer, mem_repeats, device, bar)
-        train = {n: train_step_fn(m, x) for n, m in models.items()}
-        for fn in train.values():  # creates the optimizer's momentum
-            fn()
-        mem_trn = peak_memory_interleaved(train, mem_repeats, device, bar)
-        results[shape]['mem'] = {n: (mem_inf[n], mem_trn[n]) for n in models}
     bar.close()
+    if device.startswith('cuda'):
+        mem = measure_memory(models, sizes, device, memory_format,
+                             memory_repeats(args))
+    else:
+        mem = measure_memory_in_fresh_process(
+            sys.argv[1:] if argv is None else list(argv))
+    for shape in sizes:
+        results[shape]['mem'] = mem[shape]
 
     table = render(args, models, results, full, full_results, ref, nl5,
                    rounds, iters)
@@ -157,6 +165,48 @@ def main(argv=None):
     print(table)
     plot(results, osp.join(args.out_dir, 'benchmark.png'))
     print(f'wrote {path} and benchmark.png')
+
+
+def measure_memory(models, sizes, device, memory_format, repeats):
+    """{shape: {model: (inference MiB, training step MiB)}}: medians of
+    ``repeats`` interleaved single-call readings."""
+    from tqdm import tqdm
+    if not device.startswith('cuda'):
+        fix_heap_for_memory_readings()
+    bar = tqdm(total=len(sizes) * 2 * len(models) * repeats,
+               desc='peak memory', unit='call')
+    mem = {}
+    for shape in sizes:
+        x = make_input(shape, device, memory_format)
+        infer = {n: inference_fn(m, x) for n, m in models.items()}
+        for fn in infer.values():  # oneDNN's primitive caches
+            fn()
+        mem_inf = peak_memory_interleaved(infer, repeats, device, bar)
+        train = {n: train_step_fn(m, x) for n, m in models.items()}
+        for fn in train.values():  # creates the optimizer's momentum
+            fn()
+        mem_trn = peak_memory_interleaved(train, repeats, device, bar)
+        mem[shape] = {n: (mem_inf[n], mem_trn[n]) for n in models}
+    bar.close()
+    return mem
+
+
+def measure_memory_in_fresh_process(argv):
+    """CPU peak memory, read by this script in a new process.
+
+    A process's resident peak for one call depends on its heap's history:
+    after the timings' training steps, the same inference call read 190-240
+    MiB for ResNet-50 / SB-ResNet-50 at 224 batch 8, in a fresh process with
+    glibc's mmap threshold fixed 86 MiB for both, every time. So the
+    readings run in a process that has done nothing else.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'memory.json')
+        subprocess.run([sys.executable, osp.abspath(__file__), *argv,
+                        '--memory-only', path], check=True)
+        with open(path) as f:
+            return {tuple(shape): {n: tuple(v) for n, v in readings.items()}
+                    for shape, readings in json.load(f)}
 
 
 def render(args, models, results, full, full_results, ref, nl5, rounds,
@@ -176,10 +226,10 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'- method: {rounds} interleaved rounds x {iters} calls per model, '
         'per-round medians; ratios are medians of per-round ratios '
         '[min-max over rounds]; peak memory: median of '
-        f'{memory_repeats(args)} interleaved single-call readings, taken '
-        'after all timings' + (', with glibc\'s mmap threshold fixed so that '
-                               'they count live memory only'
-                               if args.device == 'cpu' else ''), '',
+        f'{memory_repeats(args)} interleaved single-call readings' + (
+            ', in a fresh process with glibc\'s mmap threshold fixed (live '
+            'memory only, independent of heap history)'
+            if args.device == 'cpu' else ''), '',
         '## Parameters', '',
         '| model | params | added over R50 |', '|---|---:|---:|']
     for n in models:
