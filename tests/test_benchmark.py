@@ -43,6 +43,14 @@ def test_cost_breakdown_zeroes_only_the_branch(capsys):
                      'SB-R50, branch -> zeros'):
             assert name in out
     assert out.startswith('training step')
+    tool.main(['--shape', '1,3,64,64', '--rounds', '1', '--layers'])
+    out = capsys.readouterr().out
+    # stages 1-3 of SB-R50 (stride in conv2: a stage's first SB layer sees
+    # the previous stage's size)
+    for shape in ('(1, 64, 16, 16)', '(1, 128, 16, 16)', '(1, 128, 8, 8)',
+                  '(1, 256, 8, 8)', '(1, 256, 4, 4)'):
+        assert shape in out
+    assert out.count('fused speed-up') == 5
     from sb_mm.layers import SpatialBias
     sb = SpatialBias(8)
     zero = tool._zero_branch(sb, torch.randn(2, 8, 9, 11))
@@ -101,3 +109,17 @@ def test_fixed_heap_threshold_reads_live_memory_only():
     dynamic, fixed = reading('dynamic'), reading('fixed')
     assert 28 <= fixed <= 34, fixed
     assert dynamic >= 45, dynamic
+
+
+def test_sizes_argument():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool',
+        osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    args = tool.parse_args(['--sizes', '8x224x224', '1X800x1216'])
+    assert args.sizes == [(8, 224, 224), (1, 800, 1216)]
+    for bad in ('224x224', '8x0x224', '8xax2'):
+        with pytest.raises(SystemExit):
+            tool.parse_args(['--sizes', bad])

@@ -47,12 +47,27 @@ def make_input(shape, device, memory_format):
         memory_format=memory_format)
 
 
+def parse_size(text: str):
+    """'8x224x224' -> (8, 224, 224): batch, height, width."""
+    try:
+        size = tuple(int(v) for v in text.lower().split('x'))
+    except ValueError:
+        size = ()
+    if len(size) != 3 or min(size) < 1:
+        raise argparse.ArgumentTypeError(
+            f'--sizes: {text!r} is not BATCHxHEIGHTxWIDTH, e.g. 8x224x224')
+    return size
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--quick', action='store_true',
                    help='small sizes, few repeats (CI)')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
+    p.add_argument('--sizes', nargs='+', type=parse_size,
+                   metavar='BxHxW', help='inputs (default: 8x224x224 '
+                   '2x512x512 1x800x1216; --quick: 2x64x64 1x96x160)')
     p.add_argument('--rounds', type=int, help='interleaved rounds')
     p.add_argument('--iters', type=int, help='calls per model per round')
     p.add_argument('--out-dir', default='work_dirs/benchmark')
@@ -90,7 +105,7 @@ def main(argv=None):
     from tqdm import tqdm
 
     import sb_mm  # noqa: F401
-    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
     rounds = args.rounds or (2 if args.quick else 5)
     iters = args.iters or (2 if args.quick else 3)
     device = args.device
@@ -217,6 +232,8 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'- command: `python tools/analysis_tools/benchmark.py'
         f'{" --quick" if args.quick else ""}'
         f'{" --channels-last" if args.channels_last else ""}'
+        f'{" --sizes " if args.sizes else ""}'
+        f'{" ".join("x".join(map(str, v)) for v in args.sizes or ())}'
         f'{f" --rounds {args.rounds}" if args.rounds else ""}'
         f'{f" --iters {args.iters}" if args.iters else ""}'
         f'{" --no-full-models" if args.no_full_models else ""}`',
