@@ -74,7 +74,7 @@ def pointwise_conv(x: torch.Tensor, weight: torch.Tensor,
 def conv1d_valid_as_linear(seq: torch.Tensor, weight: torch.Tensor,
                            bias: Optional[torch.Tensor]) -> torch.Tensor:
     """``conv1d(seq.transpose(1, 2), weight, bias).transpose(1, 2)``, no
-    padding, as one ``F.linear`` over the unfolded windows.
+    padding, as one ``F.linear`` over its k shifted windows.
 
     ``seq`` (B, L, N_in): L steps of N_in channels, step-major; ``weight``
     (N_out, N_in, k). Returns (B, L - k + 1, N_out). The window of step t
@@ -120,11 +120,12 @@ class SpatialBias(nn.Module):
     default) that computes the same function from the same parameters, so
     state_dicts and results do not depend on it:
 
-    * the 1x1 reduction is a batched matrix product on NCHW inputs
-      (:func:`pointwise_conv`), and in eval mode its BatchNorm is folded into
-      it (:func:`fold_batch_norm`): one pass over the full-size input and
-      no normalisation pass;
-    * the 1-D conv is one ``F.linear`` over its unfolded windows
+    * the 1x1 reduction is a batched matrix product on NCHW batches
+      (:func:`pointwise_conv`), and when its BatchNorm uses running
+      statistics (eval mode, or a frozen BN) the BN is folded into it
+      (:func:`fold_batch_norm`): one pass over the full-size input and no
+      normalisation pass;
+    * the 1-D conv is one ``F.linear`` over its k shifted windows
       (:func:`conv1d_valid_as_linear`), which yields the maps in (B, m, g*g)
       order with no transposes.
 
