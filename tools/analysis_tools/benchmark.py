@@ -246,7 +246,7 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'{memory_repeats(args)} interleaved single-call readings' + (
             ', in a fresh process with glibc\'s mmap threshold fixed (live '
             'memory only, independent of heap history)'
-            if args.device == 'cpu' else ''), '',
+            if not args.device.startswith('cuda') else ''), '',
         '## Parameters', '',
         '| model | params | added over R50 |', '|---|---:|---:|']
     for n in models:
