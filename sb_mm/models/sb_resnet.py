@@ -9,6 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import (SpatialBias, attach_spatial_bias, widen_conv_input,
                       widen_norm)
+from ..layers.after_block_plugins import attach_after_block
 
 #: ``sb_cfg`` keys and their defaults (the paper's settings).
 SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
@@ -50,6 +51,13 @@ class SpatialBiasResNetMixin:
             ``norm_cfg`` (None: the backbone's own norm if it is a
             BatchNorm type, else BN), ``fused`` (True: the fused forward,
             same function and parameters as the plain one).
+        block_plugins (list[dict] | None): mmcv plugin layers run on a
+            block's output (``NonLocal2d``, ``ContextBlock``, ...), for basic
+            blocks too (the stock ``plugins`` are not implemented there):
+            each ``dict(cfg=dict(type=...), stages=(bool, ...),
+            blocks='all' | 'last')``, one flag per stage, after every block
+            of a flagged stage (default) or after its last block. With
+            ``sb_stages`` all False this is the stock ResNet plus plugins.
 
     In a bottleneck, conv2 also emits the m = reduced_channels -
     kernel_size + 1 maps computed from its own input (conv1's output) and
@@ -67,6 +75,7 @@ class SpatialBiasResNetMixin:
                  *args,
                  sb_stages: Optional[Sequence[bool]] = None,
                  sb_cfg: Optional[dict] = None,
+                 block_plugins: Optional[Sequence[dict]] = None,
                  **kwargs):
         super().__init__(*args, **kwargs)
         self.sb_cfg = check_sb_cfg(sb_cfg)
@@ -86,6 +95,8 @@ class SpatialBiasResNetMixin:
                 continue
             for idx, block in enumerate(getattr(self, layer_name)):
                 self._add_spatial_bias(block, f'{layer_name}.{idx}')
+        for spec in block_plugins or ():
+            self._add_block_plugins(spec)
         # the library froze its stages before the new modules existed
         self._freeze_stages()
 
@@ -132,6 +143,31 @@ class SpatialBiasResNetMixin:
                 delattr(block, plugin_name)
             block.after_conv2_plugin_names = block.make_block_plugins(
                 _channels(norm) + extra, block.after_conv2_plugins)
+
+    def _add_block_plugins(self, spec: dict) -> None:
+        if not isinstance(spec, dict) or set(spec) - {'cfg', 'stages',
+                                                      'blocks'} \
+                or 'cfg' not in spec:
+            raise ValueError(
+                'block_plugins: each entry is dict(cfg=dict(type=...), '
+                f"stages=(bool, ...), blocks='all' | 'last'), got {spec!r}")
+        stages = tuple(spec.get('stages', (True, ) * self.num_stages))
+        if len(stages) != self.num_stages:
+            raise ValueError(
+                f'block_plugins: stages has {len(stages)} flags, but the '
+                f'backbone has num_stages={self.num_stages}')
+        blocks = spec.get('blocks', 'all')
+        if blocks not in ('all', 'last'):
+            raise ValueError(
+                f"block_plugins: blocks must be 'all' or 'last', got "
+                f'{blocks!r}')
+        for layer_name, enabled in zip(self.res_layers, stages):
+            if not enabled:
+                continue
+            layer = getattr(self, layer_name)
+            chosen = layer if blocks == 'all' else [layer[-1]]
+            for block in chosen:
+                attach_after_block(block, dict(spec['cfg']))
 
     # -- loading stock checkpoints -----------------------------------------
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):

@@ -1,0 +1,8 @@
+# Control: the plain ResNet on the same task with the cue next to the
+# targets, inside the trunk's receptive field: a local model can solve it.
+_base_ = './xor_in1k_r.py'
+
+data_root = 'data/long_range/near/xor_imagenet'
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader

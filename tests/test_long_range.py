@@ -1,0 +1,267 @@
+"""The long-range study's pieces: the generated tasks (geometry, labels,
+determinism, read by the stock dataset classes), block plugins (NL / GC after
+any block), the ERF tool, and the study runner end to end (--quick)."""
+import filecmp
+import importlib.util
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from conftest import LIBRARIES, build_backbone
+from sb_mm.datasets import long_range as lr
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def _tool(name):
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp('lr') / 'data' / 'long_range'
+    lr.make_long_range(str(root), small=True)
+    return root
+
+
+# -- the tasks ---------------------------------------------------------------
+def _cue_colour(img_region) -> int:
+    """0 red / 1 blue from the mean BGR of a cue region."""
+    b, _, r = img_region.reshape(-1, 3).mean(0)
+    return 0 if r > b else 1
+
+
+def _largest_component(mask: np.ndarray) -> np.ndarray:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8))
+    assert n > 1, 'nothing found'
+    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return labels == best
+
+
+def _xor_parts(img):
+    """(target kind 0 circle / 1 square, cue colour, cue x range, target's
+    right edge) of an XOR picture, read off its pixels."""
+    pix = img.astype(np.int32)
+    near = [np.abs(pix - c).max(-1) <= 40 for c in lr.CUE_COLOURS]
+    cue = _largest_component(near[0] | near[1])
+    ys, xs = np.nonzero(cue)
+    grey = (np.ptp(pix, axis=-1) <= 2) & (pix.min(-1) >= 165)
+    target = _largest_component(grey)
+    gy, gx = np.nonzero(target)
+    # area / area of the circumscribed circle: 1 for a circle, 2/pi square
+    rmax = np.sqrt((gy - gy.mean())**2 + (gx - gx.mean())**2).max() + 0.5
+    kind = int(len(gy) / (np.pi * rmax**2) < 0.82)
+    return kind, _cue_colour(img[ys, xs]), (xs.min(), xs.max()), gx.max()
+
+
+@pytest.mark.parametrize('cue', lr.CUES)
+def test_xor_task_label_is_the_xor_of_two_far_things(data, cue):
+    root = data / cue / 'xor_imagenet'
+    lines = (root / 'meta' / 'val.txt').read_text().split('\n')[:-1]
+    labels = []
+    for line in lines:
+        rel, label = line.split()
+        img = cv2.imread(str(root / 'val' / rel))
+        kind, colour, (cx0, cx1), target_right = _xor_parts(img)
+        assert int(label) == kind ^ colour, rel
+        if cue == 'far':  # farther apart than the trunk's 99 px field
+            assert cx0 - target_right > 99
+        else:
+            assert cx0 - target_right < 40
+        labels.append(int(label))
+    assert sorted(set(labels)) == [0, 1]
+
+
+@pytest.mark.parametrize('cue', lr.CUES)
+def test_cue_segmentation_labels_follow_the_far_bar(data, cue):
+    base = data / cue / 'cue_ade' / 'ADEChallengeData2016'
+    names = sorted((base / 'annotations' / 'validation').iterdir())
+    colours = set()
+    for path in names:
+        label = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        img = cv2.imread(str(base / 'images' / 'validation' /
+                             (path.stem + '.jpg')))
+        bar = img[:lr.BAR] if cue == 'far' else img[-lr.BAR:]
+        colour = _cue_colour(bar)
+        assert set(np.unique(label)) == {0, colour + 1}
+        rows = np.nonzero(label.any(1))[0]
+        if cue == 'far':
+            assert rows.min() >= lr.TARGET_TOP
+        else:
+            assert rows.max() < label.shape[0] - lr.BAR
+        colours.add(colour)
+    assert colours == {0, 1}
+
+
+def test_cue_coco_categories_follow_the_bar(data):
+    root = data / 'far' / 'cue_coco'
+    coco = json.loads(
+        (root / 'annotations' / 'instances_val2017.json').read_text())
+    assert [c['name'] for c in coco['categories']] == list(lr.CUED_CLASSES)
+    by_image = {}
+    for ann in coco['annotations']:
+        by_image.setdefault(ann['image_id'], set()).add(ann['category_id'])
+        assert ann['bbox'][1] >= lr.TARGET_TOP
+    for image in coco['images']:
+        img = cv2.imread(str(root / 'val2017' / image['file_name']))
+        assert by_image[image['id']] == {_cue_colour(img[:lr.BAR]) + 1}
+
+
+def test_generators_are_deterministic_and_refuse_unknown_cues(tmp_path):
+    a = lr.make_xor_imagenet(str(tmp_path / 'a'), 8, 4)
+    b = lr.make_xor_imagenet(str(tmp_path / 'b'), 8, 4)
+    cmp = filecmp.dircmp(a, b)
+    assert not cmp.diff_files and cmp.common_dirs
+    for sub in ('train/class_a', 'val'):
+        assert not filecmp.dircmp(osp.join(a, sub), osp.join(b, sub)).diff_files
+    c = lr.make_xor_imagenet(str(tmp_path / 'c'), 8, 4, seed=99)
+    assert filecmp.dircmp(osp.join(a, 'val'), osp.join(c, 'val')).diff_files
+    with pytest.raises(ValueError, match="cue must be one of"):
+        lr.make_cue_coco(str(tmp_path / 'd'), cue='middle')
+
+
+def test_stock_dataset_classes_read_the_tasks(data):
+    from mmdet.datasets import CocoDataset
+    from mmpretrain.datasets import ImageNet
+    from mmseg.datasets import ADE20KDataset
+    cls = ImageNet(data_root=str(data / 'far' / 'xor_imagenet'), split='val',
+                   metainfo=dict(classes=lr.XOR_CLASSES))
+    assert len(cls) == 20 and {cls.get_cat_ids(i)[0] for i in range(20)} \
+        == {0, 1}
+    seg = ADE20KDataset(
+        data_root=str(data / 'far' / 'cue_ade' / 'ADEChallengeData2016'),
+        data_prefix=dict(img_path='images/validation',
+                         seg_map_path='annotations/validation'))
+    assert len(seg) == 4
+    det = CocoDataset(
+        data_root=str(data / 'far' / 'cue_coco'),
+        ann_file='annotations/instances_val2017.json',
+        data_prefix=dict(img='val2017/'),
+        metainfo=dict(classes=lr.CUED_CLASSES))
+    assert len(det) == 4
+    assert {i['bbox_label'] for k in range(4)
+            for i in det.get_data_info(k)['instances']} <= {0, 1}
+
+
+# -- plugins after blocks ------------------------------------------------------
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_block_plugins_run_after_basic_blocks(lib):
+    plugins = [dict(cfg=dict(type='NonLocal2d', reduction=2),
+                    stages=(False, True), blocks='last'),
+               dict(cfg=dict(type='ContextBlock', ratio=1. / 4),
+                    stages=(True, True))]
+    m = build_backbone(lib, type='SBResNet', depth=18, num_stages=2,
+                       strides=(1, 2), dilations=(1, 1), out_indices=(0, 1),
+                       sb_stages=(False, False), block_plugins=plugins)
+    stock = build_backbone(lib, type='ResNet', depth=18, num_stages=2,
+                           strides=(1, 2), dilations=(1, 1),
+                           out_indices=(0, 1))
+    assert m.layer2[1].after_block_plugin_names == [
+        'nonlocal_block_after_block', 'context_block_after_block1']
+    assert m.layer2[0].after_block_plugin_names == [
+        'context_block_after_block']
+    assert not hasattr(stock.layer2[1], 'after_block_plugin_names')
+    # stock names unchanged, the plugins add their own
+    extra = set(m.state_dict()) - set(stock.state_dict())
+    assert extra and all('_after_block' in k for k in extra)
+    m.load_state_dict(stock.state_dict(), strict=False)
+    m.eval()
+    stock.eval()
+    x = torch.randn(2, 3, 48, 64)
+    # the plugins really run: zeroing NL's output conv (its init) and GC's
+    # last conv makes the model the stock one; perturbing NL changes it
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if 'context_block' in name and 'channel_add_conv.2' in name:
+                p.zero_()
+        for a, b in zip(m(x), stock(x)):
+            torch.testing.assert_close(a, b)
+        m.layer2[1].nonlocal_block_after_block.conv_out.conv.weight.normal_()
+        assert not torch.allclose(m(x)[1], stock(x)[1])
+        assert torch.equal(m(x)[0], stock(x)[0])  # stage 1 has no NL
+
+
+def test_block_plugins_name_their_mistakes():
+    with pytest.raises(ValueError, match='block_plugins: stages has 3'):
+        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
+            dict(cfg=dict(type='ContextBlock', ratio=.25),
+                 stages=(True, ) * 3)])
+    with pytest.raises(ValueError, match="blocks must be 'all' or 'last'"):
+        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
+            dict(cfg=dict(type='ContextBlock', ratio=.25), blocks='first')])
+    with pytest.raises(ValueError, match='each entry is dict'):
+        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
+            dict(type='ContextBlock')])
+
+
+# -- the effective receptive field ---------------------------------------------
+def test_erf_of_a_local_trunk_stops_at_its_receptive_field(tmp_path):
+    """The plain two-stage trunk (receptive field 99 px) has no gradient
+    beyond 56 px from the centre; spatial bias and NL have. (With the
+    libraries' default zero_init_residual every residual branch, SB's
+    included, is silent at initialisation, so it is switched off here.)"""
+    erf = _tool('erf')
+    out = tmp_path / 'erf.png'
+    numbers = tmp_path / 'erf.json'
+    study = osp.join(REPO, 'configs', 'study')
+    erf.main([osp.join(study, 'xor_in1k_r.py'), '--also',
+              osp.join(study, 'xor_in1k_sb.py'),
+              osp.join(study, 'xor_in1k_nl.py'), '--shape', '96', '192',
+              '--num-images', '2', '--radius', '56', '--out', str(out),
+              '--json', str(numbers), '--cfg-options',
+              'model.backbone.zero_init_residual=False'])
+    shares = json.loads(numbers.read_text())['far_share']
+    assert shares['xor_in1k_r (init)'] == [0.0, 0.0]
+    assert shares['xor_in1k_sb (init)'][0] > 0.0
+    assert shares['xor_in1k_sb (init)'][1] > 0.0
+    assert shares['xor_in1k_nl (init)'][1] > 0.0
+    assert out.stat().st_size > 10_000
+
+
+# -- the study runner -------------------------------------------------------------
+@pytest.mark.slow
+def test_study_quick_runs_every_model_of_every_task(tmp_path):
+    work = tmp_path / 'study'
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
+                                  'long_range_study.py'), '--quick',
+         '--work-dir', str(work), '--doc', str(tmp_path / 'doc')],
+        capture_output=True, text=True, timeout=1500)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads((work / 'results.json').read_text())
+    study = _tool('long_range_study')
+    assert {(r['task'], r['model']) for r in results['runs']} == {
+        (t, m) for t in study.TASKS for m in study.MODELS}
+    for run in results['runs']:
+        # the table's figure is the last validation the training printed
+        log = (work / 'runs' / run['task'] / run['model'] / 'seed0' /
+               'train.log').read_text()
+        key = study.TASKS[run['task']]['metric']
+        printed = float(log.rsplit(f'{key}: ', 1)[1].split()[0])
+        scale = 100.0 if key.startswith('coco/') else 1.0
+        assert run['metric'] == pytest.approx(printed * scale, abs=1e-3)
+        assert run['time_per_iter'] > 0
+    params = results['params']
+    for task in study.TASKS:
+        r = params[task]['r']['total']
+        assert params[task]['sb']['total'] > r
+        assert params[task]['nl']['total'] > r
+        assert params[task]['sbnl']['total'] == (
+            params[task]['sb']['total'] + params[task]['nl']['total'] - r)
+    md = (tmp_path / 'doc' / 'long_range_study.md').read_text()
+    for name in ('ResNet', 'SB-ResNet', 'ResNet + NL', 'ResNet + GC',
+                 'SB + NL'):
+        assert f'| {name} |' in md
+    for png in ('long_range_study_curves.png', 'long_range_study_cost.png'):
+        assert (tmp_path / 'doc' / png).stat().st_size > 10_000
