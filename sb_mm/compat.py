@@ -13,10 +13,15 @@ in one place. Applied once on ``import sb_mm``; each has a test in
    ``getattr`` (a door to anything), the name ``builtins.getattr`` is mapped
    to :func:`history_buffer_getattr`, which answers only that question.
 2. mmengine's ``LocalBackend.put`` / ``put_text`` write the target file in
-   place: a run killed while saving leaves a truncated ``epoch_N.pth`` (or
-   ``last_checkpoint`` pointer) that ``--resume`` then fails on. We write to a
-   temporary file in the same folder and ``os.replace`` it: the old file stays
-   whole until the new one is complete.
+   place: a run killed while saving leaves a truncated ``epoch_N.pth`` that
+   ``--resume`` then fails on. We write to a temporary file in the same folder
+   and ``os.replace`` it: the old file stays whole until the new one is
+   complete.
+3. mmengine's ``CheckpointHook`` writes the ``last_checkpoint`` pointer with
+   a plain ``open(path, 'w')`` (not through the backend): killed during that
+   write, the pointer is left empty and ``--resume`` starts from scratch. The
+   hook module's ``open`` is replaced by :func:`atomic_open`, which gives
+   writes the same temporary-file-and-replace treatment.
 """
 import os
 import tempfile
@@ -89,6 +94,54 @@ def atomic_write(data, filepath, mode: str = 'wb', encoding=None) -> None:
         raise
 
 
+class _AtomicFile:
+    """A file opened for writing whose content replaces ``path`` only when it
+    is closed without an error (see :func:`atomic_write`)."""
+
+    def __init__(self, path, mode: str, **kwargs):
+        self.path = os.fspath(path)
+        folder = os.path.dirname(self.path) or '.'
+        fd, self.tmp = tempfile.mkstemp(
+            dir=folder, prefix=f'.{os.path.basename(self.path)}.',
+            suffix='.tmp')
+        self.file = os.fdopen(fd, mode, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.file.close()
+            os.remove(self.tmp)
+
+    def close(self) -> None:
+        if self.file.closed:
+            return
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.tmp, self.path)
+
+
+def atomic_open(file, mode: str = 'r', *args, **kwargs):
+    """``open``, except that writing (``'w'``, ``'wb'``) goes to a temporary
+    file that replaces ``file`` when closed."""
+    if mode in ('w', 'wb', 'wt') and not args:
+        return _AtomicFile(file, mode, **kwargs)
+    return open(file, mode, *args, **kwargs)
+
+
+def _atomic_last_checkpoint() -> None:
+    import mmengine.hooks.checkpoint_hook as hook_module
+    ORIGINALS['checkpoint_hook.open'] = getattr(hook_module, 'open', open)
+    hook_module.open = atomic_open
+
+
 def _atomic_local_backend() -> None:
     from mmengine.fileio.backends.local_backend import LocalBackend
 
@@ -113,4 +166,5 @@ def apply() -> None:
         return
     _allow_mmengine_checkpoints()
     _atomic_local_backend()
+    _atomic_last_checkpoint()
     _APPLIED = True

@@ -162,29 +162,45 @@ def test_shapes(lib, depth, size):
 
 @pytest.mark.parametrize('lib', LIBRARIES)
 def test_channels_last_and_train_mode(lib):
-    sb = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT)
+    sb = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT,
+                        zero_init_residual=False)
+    sb.init_weights()
     sb.eval()
     x = torch.randn(2, 3, 65, 97)
+    _assert_sb_matters(sb, x)
     with torch.no_grad():
         ref = sb(x)
         sb_cl = copy.deepcopy(sb).to(memory_format=torch.channels_last)
         out = sb_cl(x.contiguous(memory_format=torch.channels_last))
     for a, b in zip(out, ref):
         assert a.is_contiguous(memory_format=torch.channels_last)
-        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+        # float32 rounding relative to the outputs' scale (Kaiming init
+        # without zero-init residuals grows it through 16 blocks)
+        torch.testing.assert_close(a, b, rtol=1e-4,
+                                   atol=1e-5 * float(b.abs().max()))
     sb.train()
     outs = sb(torch.randn(1, 3, 40, 56))
     assert len(outs) == 4
 
 
+def _sb_layers(model):
+    from sb_mm.layers import SpatialBias
+    return [m for m in model.modules() if isinstance(m, SpatialBias)]
+
+
 @pytest.mark.parametrize('lib', LIBRARIES)
 def test_fused_and_plain_sb_backbones_agree(lib):
     """``sb_cfg=dict(fused=False)`` changes how SB runs, not what it is:
-    same state_dict, same outputs in train and eval mode."""
+    same state_dict, same outputs, gradients and running statistics in train
+    and eval mode."""
     torch.manual_seed(0)
     fused = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT)
     plain = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT,
                            sb_cfg=dict(fused=False))
+    # the setting reaches every SB layer (else both sides run one path)
+    assert len(_sb_layers(fused)) == len(_sb_layers(plain)) == 13
+    assert all(m.fused for m in _sb_layers(fused))
+    assert not any(m.fused for m in _sb_layers(plain))
     for m in fused.modules():  # SB columns of conv3 are zero-initialised
         if isinstance(m, torch.nn.Conv2d):
             m.weight.data.normal_(0, 0.05)
@@ -198,9 +214,36 @@ def test_fused_and_plain_sb_backbones_agree(lib):
     for train in (False, True):
         fused.train(train)
         plain.train(train)
-        with torch.no_grad():
-            for a, b in zip(fused(x), plain(x)):
-                torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+        fused.zero_grad()
+        plain.zero_grad()
+        outs_f, outs_p = fused(x), plain(x)
+        for a, b in zip(outs_f, outs_p):
+            torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+        sum(o.square().mean() for o in outs_f).backward()
+        sum(o.square().mean() for o in outs_p).backward()
+        grads_p = dict(plain.named_parameters())
+        for name, p in fused.named_parameters():
+            if p.grad is not None or grads_p[name].grad is not None:
+                torch.testing.assert_close(p.grad, grads_p[name].grad,
+                                           atol=1e-9, rtol=1e-7, msg=name)
+        buffers_p = dict(plain.named_buffers())
+        for name, b in fused.named_buffers():
+            torch.testing.assert_close(b, buffers_p[name], atol=1e-10,
+                                       rtol=1e-10, msg=name)
+
+
+def _assert_sb_matters(model, x):
+    """``model`` has SB layers and they change its output."""
+    layers = _sb_layers(model)
+    assert layers, 'no spatial bias in the model'
+    with torch.no_grad():
+        ref = [o.clone() for o in model(x)]
+        for sb in layers:
+            sb.mix.bias.add_(1.0)
+        moved = model(x)
+        for sb in layers:
+            sb.mix.bias.sub_(1.0)
+    assert not torch.allclose(moved[-1], ref[-1])
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
@@ -288,27 +331,64 @@ def test_dcn_conv_gets_spatial_bias():
     conv2 = sb.layer2[1].conv2
     assert type(conv2).__name__.endswith('WithSpatialBias')
     assert 'conv_offset.weight' in dict(conv2.named_parameters())
+    # mmcv's DCN runs on the CPU: planes + 3 channels out, the last 3 the SB's
+    sb.eval()
+    x = torch.randn(1, 128, 12, 10)
+    with torch.no_grad():
+        out = conv2(x)
+        assert out.shape == (1, 128 + 3, 12, 10)
+        torch.testing.assert_close(out[:, 128:], conv2.sb(x, (12, 10)))
+    # and the whole backbone runs through it
+    with torch.no_grad():
+        assert sb(torch.randn(1, 3, 128, 128))[-1].shape[1] == 2048
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
 def test_pickle_and_deepcopy(lib):
-    sb = build_backbone(lib, type='SBResNet', depth=18)
+    sb = build_backbone(lib, type='SBResNet', depth=18,
+                        zero_init_residual=False)
+    sb.init_weights()
     sb.eval()
     x = torch.randn(1, 3, 32, 32)
+    _assert_sb_matters(sb, x)
     for clone in (copy.deepcopy(sb), pickle.loads(pickle.dumps(sb))):
+        assert len(_sb_layers(clone)) == len(_sb_layers(sb)) > 0
         for a, b in zip(clone(x), sb(x)):
             assert torch.equal(a, b)
 
 
+def test_pickle_dcn_with_spatial_bias():
+    """The generated ``*WithSpatialBias`` subclass of mmcv's DCN pickles."""
+    sb = build_backbone('mmdet', type='SBResNet', depth=50,
+                        dcn=dict(type='DCN', deform_groups=1,
+                                 fallback_on_stride=False),
+                        stage_with_dcn=(False, True, False, False))
+    clone = pickle.loads(pickle.dumps(sb))
+    conv2 = clone.layer2[1].conv2
+    assert type(conv2) is type(sb.layer2[1].conv2)
+    assert type(conv2).__name__ == 'DeformConv2dPackWithSpatialBias'
+    assert hasattr(conv2, 'sb') and hasattr(conv2, 'conv_offset')
+
+
 def test_resnext_and_cifar():
     m = build_backbone('mmpretrain', type='SBResNeXt', depth=50, groups=32,
-                       width_per_group=4)
+                       width_per_group=4, zero_init_residual=False)
+    m.init_weights()
     m.eval()
     assert m(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
-    c = build_backbone('mmpretrain', type='SBResNet_CIFAR', depth=18)
+    assert m.layer1[0].conv2.groups == 32  # ResNeXt's grouped conv2 ...
+    assert m.layer1[0].conv3.in_channels == 128 + 3  # ... emits the SB maps
+    _assert_sb_matters(m, torch.randn(1, 3, 64, 64))
+    c = build_backbone('mmpretrain', type='SBResNet_CIFAR', depth=18,
+                       zero_init_residual=False)
+    c.init_weights()
     c.eval()
     assert c(torch.randn(2, 3, 32, 32))[-1].shape == (2, 512, 4, 4)
+    assert c.layer1[0].conv2.in_channels == 64 + 3
+    _assert_sb_matters(c, torch.randn(2, 3, 32, 32))
     d = build_backbone('mmdet', type='SBResNeXt', depth=50, groups=32,
-                       base_width=4)
+                       base_width=4, zero_init_residual=False)
+    d.init_weights()
     d.eval()
     assert d(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
+    _assert_sb_matters(d, torch.randn(1, 3, 64, 64))

@@ -55,6 +55,20 @@ def test_cost_breakdown_zeroes_only_the_branch(capsys):
     sb = SpatialBias(8)
     zero = tool._zero_branch(sb, torch.randn(2, 8, 9, 11))
     assert zero.shape == (2, 3, 9, 11) and not zero.any()
+    # the variants are applied to the built models, and only to their own
+    models = tool.breakdown_models()
+    layers = {name: [m for m in model.modules() if isinstance(m, SpatialBias)]
+              for name, model in models.items()}
+    assert not layers['R50']
+    assert all(len(v) == 13 for k, v in layers.items() if k != 'R50')
+    assert all(m.fused for m in layers['SB-R50'])
+    assert not any(m.fused for m in layers['SB-R50, plain SB forward'])
+    for name, sbs in layers.items():
+        for m in sbs:
+            m.eval()
+            out = m(torch.randn(1, m.in_channels, 12, 12))
+            assert out.shape == (1, 3, 12, 12)
+            assert (not out.any()) == (name == 'SB-R50, branch -> zeros')
 
 
 def test_peak_memory_sees_a_known_allocation():

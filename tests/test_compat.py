@@ -70,16 +70,32 @@ def test_resume_continues_from_epoch_2(tmp_path):
     assert 'resumed epoch: 2' in logs
 
 
+_LOAD = r'''
+import sys
+import torch
+if sys.argv[2] == 'with-sb_mm':
+    import sb_mm  # noqa: F401  (the import applies the allow-list)
+print('epoch', torch.load(sys.argv[1])['meta']['epoch'])
+'''
+
+
 def test_mmengine_checkpoint_needs_the_allow_list(tmp_path):
+    """In a fresh process (nothing else has touched torch's safe globals),
+    torch.load refuses mmengine's own checkpoint without sb_mm's import-time
+    shim and loads it with it."""
+    import subprocess
+    import sys
     _runner(tmp_path, 1).train()
-    path = tmp_path / 'epoch_1.pth'
-    torch.serialization.clear_safe_globals()
-    try:
-        with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer|numpy'):
-            torch.load(path)
-    finally:
-        compat._allow_mmengine_checkpoints()
-    assert torch.load(path)['meta']['epoch'] == 1
+    path = str(tmp_path / 'epoch_1.pth')
+    runs = {mode: subprocess.run([sys.executable, '-c', _LOAD, path, mode],
+                                 capture_output=True, text=True, timeout=120)
+            for mode in ('plain', 'with-sb_mm')}
+    assert runs['plain'].returncode != 0
+    assert 'Weights only load failed' in runs['plain'].stderr
+    assert 'HistoryBuffer' in runs['plain'].stderr \
+        or 'numpy' in runs['plain'].stderr
+    assert runs['with-sb_mm'].returncode == 0, runs['with-sb_mm'].stderr
+    assert runs['with-sb_mm'].stdout.strip() == 'epoch 1'
 
 
 class _Exploit:
@@ -94,7 +110,9 @@ def test_checkpoint_that_runs_code_is_refused(tmp_path, monkeypatch):
     bad = tmp_path / 'evil.pth'
     torch.save({'state_dict': {}, 'meta': {'x': _Exploit()}}, bad)
     from mmengine.runner.checkpoint import _load_checkpoint
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(pickle.UnpicklingError,
+                       match=r'(?s)Weights only load failed.*'
+                       r'GLOBAL (posix|os|nt)\.system'):
         _load_checkpoint(str(bad), map_location='cpu')
     assert not (tmp_path / 'pwned_by_checkpoint').exists()
 
@@ -133,3 +151,68 @@ def test_getattr_in_a_checkpoint_is_restricted(tmp_path):
     torch.save({'meta': {'x': _GetattrExploit()}}, bad)
     with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer'):
         torch.load(bad)
+
+
+_KILL_WHILE_POINTING = r'''
+import builtins, os, signal, sys
+sys.path.insert(0, sys.argv[3])
+from test_compat import _runner  # imports sb_mm: the shims are applied
+import mmengine.hooks.checkpoint_hook as hook_module
+# 'stock': what mmengine does without sb_mm's shim
+inner = hook_module.open if sys.argv[2] == 'shim' else builtins.open
+
+
+class Dying:
+    """Writes a few characters of the epoch-2 pointer, then SIGKILL."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __enter__(self):
+        self.f.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+
+    def write(self, text):
+        if 'epoch_2' in text:
+            self.f.write(text[:3])
+            self.f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.f.write(text)
+
+
+def dying_open(path, mode='r', *args, **kwargs):
+    f = inner(path, mode, *args, **kwargs)
+    return Dying(f) if str(path).endswith('last_checkpoint') else f
+
+
+hook_module.open = dying_open
+_runner(sys.argv[1], 3).train()
+'''
+
+
+@pytest.mark.parametrize('mode', ['shim', 'stock'])
+def test_run_killed_while_writing_last_checkpoint(tmp_path, mode):
+    """A real Runner killed while it writes ``last_checkpoint``: with the
+    shim the pointer still names the previous checkpoint and ``--resume``
+    continues from it; mmengine's own write leaves a broken pointer."""
+    import subprocess
+    import sys
+    work = tmp_path / 'work'
+    proc = subprocess.run(
+        [sys.executable, '-c', _KILL_WHILE_POINTING, str(work), mode,
+         os.path.dirname(os.path.abspath(__file__))],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr[-3000:]
+    pointer = (work / 'last_checkpoint').read_text()
+    if mode == 'stock':
+        assert not pointer.endswith('.pth')  # the reason the shim exists
+        return
+    assert pointer == str(work / 'epoch_1.pth')
+    runner = _runner(work, 3, resume=True)
+    runner.train()
+    logs = (work / runner.timestamp / f'{runner.timestamp}.log').read_text()
+    assert 'resumed epoch: 1' in logs
+    assert runner.train_loop.epoch == 3

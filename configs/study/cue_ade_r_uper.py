@@ -10,4 +10,4 @@ model = dict(
         num_classes=2, norm_cfg=dict(type='BN', requires_grad=True),
         align_corners=False,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                         loss_weight=1.0)))
+                         loss_weight=1.0, avg_non_ignore=True)))

@@ -9,10 +9,10 @@ gives the arithmetic). ``cue='near'`` puts the cue next to the targets
 instead: the same task with the dependency inside every model's reach, the
 control that shows the task is learnable by a local model.
 
-* :func:`make_xor_imagenet` (ImageNet folder, mmpretrain): a circle or a
-  square in the left strip, a red or blue square in the right strip; the
-  label is ``(target is a square) XOR (cue is blue)``, so neither thing alone
-  says anything about it.
+* :func:`make_xor_imagenet` (ImageNet folder, mmpretrain): a red or blue
+  square in the left strip and another in the right strip; the label is
+  ``same`` or ``different`` colour (the XOR of the two colours), so neither
+  square alone says anything about it.
 * :func:`make_cue_ade20k` (ADE20K layout, mmseg): grey shapes in the lower
   part, a red or blue bar along the top edge; every shape pixel is class
   ``red_cued`` or ``blue_cued`` after the bar, background is "other" (0,
@@ -36,12 +36,12 @@ from .demo_data import SHAPES, _polygons, _shape_mask, textured_background
 #: BGR colours of the cue: index 0 red, 1 blue.
 CUE_COLOURS = ((40, 40, 220), (220, 60, 40))
 CUE_NAMES = ('red', 'blue')
-XOR_CLASSES = ('class_a', 'class_b')
+XOR_CLASSES = ('same', 'different')
 CUED_CLASSES = ('red_cued', 'blue_cued')
 CUES = ('far', 'near')
 
 #: Geometry (pixels) shared by the generators and the documentation.
-XOR_SIZE = (96, 192)  # (H, W): target in x < 32, far cue in x >= 160
+XOR_SIZE = (64, 160)  # (H, W): squares in x < 32 and x >= 132
 CUED_SIZE = (176, 128)  # (H, W): bar rows [0, 8), targets in y >= 112
 BAR = 8
 TARGET_TOP = 112
@@ -79,25 +79,23 @@ def _jitter(rng, colour) -> Tuple[int, int, int]:
                  for c in colour)
 
 
-def xor_image(rng: np.random.Generator, target: int, cue_colour: int,
+def xor_image(rng: np.random.Generator, left: int, right: int,
               cue: str = 'far') -> np.ndarray:
-    """One picture of the XOR task: ``target`` 0 circle / 1 square,
-    ``cue_colour`` 0 red / 1 blue. (H, W, 3) uint8 BGR, ``XOR_SIZE``."""
+    """One picture of the XOR task: a red (0) or blue (1) 16 px square in the
+    left strip (x < 32) and another in the right strip (x >= 132, so at least
+    102 px apart; ``near``: right next to the first, x < 60). (H, W, 3) uint8
+    BGR, ``XOR_SIZE``."""
     h, w = XOR_SIZE
     img = textured_background(rng, h, w)
-    r = rng.uniform(10, 13)
-    cx, cy = rng.uniform(14, 18), rng.uniform(16, h - 16)
-    kind = SHAPES[0] if target == 0 else SHAPES[1]
-    mask = _shape_mask(kind, h, w, cx, cy, r,
-                       np.pi / 4 + rng.uniform(-0.3, 0.3))
-    img[mask.astype(bool)] = _grey(rng)
     side = 16
+    lx = int(rng.integers(4, 32 - side))
     if _check_cue(cue) == 'far':
-        qx = int(rng.integers(w - 26, w - 18))
-    else:  # next to the target
-        qx = int(rng.integers(34, 42))
-    qy = int(rng.integers(8, h - 8 - side))
-    img[qy:qy + side, qx:qx + side] = _jitter(rng, CUE_COLOURS[cue_colour])
+        rx = int(rng.integers(w - 28, w - side - 3))
+    else:  # next to the first
+        rx = int(rng.integers(34, 44))
+    for x, colour in ((lx, left), (rx, right)):
+        y = int(rng.integers(4, h - 4 - side))
+        img[y:y + side, x:x + side] = _jitter(rng, CUE_COLOURS[colour])
     return img
 
 
@@ -112,11 +110,11 @@ def make_xor_imagenet(root: str, num_train: int = 600, num_val: int = 200,
         f.write('\n'.join(XOR_CLASSES) + '\n')
     for split, count in (('train', num_train), ('val', num_val)):
         lines = []
-        combos = _balanced(rng, count, 4)  # (target, cue colour) pairs
+        combos = _balanced(rng, count, 4)  # (left, right) colour pairs
         for i, combo in enumerate(_progress(combos, f'xor {split}', count)):
-            target, colour = int(combo) // 2, int(combo) % 2
-            label = target ^ colour
-            img = xor_image(rng, target, colour, cue)
+            left, right = int(combo) // 2, int(combo) % 2
+            label = left ^ right
+            img = xor_image(rng, left, right, cue)
             name = XOR_CLASSES[label]
             rel = (f'{name}/{name}_{i:05d}.png' if split == 'train' else
                    f'val_{i:08d}.png')

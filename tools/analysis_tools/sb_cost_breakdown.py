@@ -92,6 +92,22 @@ def time_layers(x: torch.Tensor, rounds: int, train: bool) -> None:
               f'[{r["lo"]:.2f}-{r["hi"]:.2f}]')
 
 
+def breakdown_models() -> dict:
+    """R50, SB-R50, SB-R50 with the plain SB forward and SB-R50 with its SB
+    branch replaced by zeros."""
+    build = backbone_builders()
+    models = {'R50': build['R50'](), 'SB-R50': build['SB-R50'](),
+              'SB-R50, plain SB forward': build['SB-R50'](),
+              'SB-R50, branch -> zeros': build['SB-R50']()}
+    for name, model in models.items():
+        for m in model.modules():
+            if isinstance(m, SpatialBias) and 'plain' in name:
+                m.fused = False
+            elif isinstance(m, SpatialBias) and 'zeros' in name:
+                m.forward = types.MethodType(_zero_branch, m)
+    return models
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--shape', default='8,3,224,224')
@@ -106,16 +122,7 @@ def main(argv=None):
     if args.layers:
         time_layers(x, args.rounds, args.train)
         return
-    build = backbone_builders()
-    models = {'R50': build['R50'](), 'SB-R50': build['SB-R50'](),
-              'SB-R50, plain SB forward': build['SB-R50'](),
-              'SB-R50, branch -> zeros': build['SB-R50']()}
-    for name, model in models.items():
-        for m in model.modules():
-            if isinstance(m, SpatialBias) and 'plain' in name:
-                m.fused = False
-            elif isinstance(m, SpatialBias) and 'zeros' in name:
-                m.forward = types.MethodType(_zero_branch, m)
+    models = breakdown_models()
     make_fn = train_step_fn if args.train else inference_fn
     fns = {name: make_fn(m, x) for name, m in models.items()}
     for fn in fns.values():  # warm-up

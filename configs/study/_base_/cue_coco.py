@@ -23,13 +23,17 @@ model = dict(
         mask_roi_extractor=None,
         mask_head=None))
 
+img_scale = (128, 176)  # (w, h) of the generated pictures: no resizing,
+# the Resize step only records the scale factor (1) that the heads expect
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
