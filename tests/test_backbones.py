@@ -392,3 +392,22 @@ def test_resnext_and_cifar():
     d.eval()
     assert d(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
     _assert_sb_matters(d, torch.randn(1, 3, 64, 64))
+
+
+@pytest.mark.parametrize('norm_cfg,expected', [
+    (dict(type='BN', requires_grad=True), 'BatchNorm2d'),
+    (dict(type='SyncBN', requires_grad=True), 'SyncBatchNorm'),
+    (dict(type='GN', num_groups=1, requires_grad=True), 'BatchNorm2d'),
+])
+def test_default_sb_norm_follows_batchnorm_backbones(norm_cfg, expected):
+    """``sb_cfg.norm_cfg=None``: the backbone's own norm if it is a
+    BatchNorm type (SyncBN stays SyncBN), else BN; an explicit one wins."""
+    sb = build_backbone('mmdet', type='SBResNet', depth=18,
+                        norm_cfg=norm_cfg)
+    reduce = sb.layer1[0].conv1.sb.reduce
+    assert type(getattr(reduce, reduce.norm_name)).__name__ == expected
+    sb = build_backbone('mmdet', type='SBResNet', depth=18,
+                        norm_cfg=norm_cfg,
+                        sb_cfg=dict(norm_cfg=dict(type='GN', num_groups=5)))
+    reduce = sb.layer1[0].conv1.sb.reduce
+    assert type(getattr(reduce, reduce.norm_name)).__name__ == 'GroupNorm'

@@ -22,6 +22,25 @@ def test_benchmark_quick_writes_table_and_plot(tmp_path):
                 '| UPerNet-SB-R50 |'):
         assert row in table
     assert 'SB added parameters / NL (5 blocks) added parameters' in table
+    # the README's fixed figures
+    assert '| SB-R50 | 23,937,620 | 429,588 |' in table
+    assert '| NL-R50 (5 blocks) | 30,858,304 | 7,350,272 |' in table
+    assert '| SB-R50 (sb off) | 23,508,032 | 0 |' in table
+    sections = table.split('## Input ')[1:]
+    assert len(sections) == 2  # the two --quick sizes
+    for section in sections:
+        rows = {}
+        for line in section.splitlines():
+            cells = [c.strip() for c in line.strip('|').split('|')]
+            if len(cells) == 8 and cells[1][:1].isdigit():
+                rows[cells[0]] = cells
+        flops = {n: float(r[1]) for n, r in rows.items()}
+        assert flops['SB-R50'] > flops['R50'] == flops['SB-R50 (sb off)']
+        assert flops['NL-R50 (5 blocks)'] > flops['SB-R50']
+        for name, cells in rows.items():
+            infer_mib, train_mib = (float(v) for v in cells[7].split(' / '))
+            assert 0 < infer_mib < train_mib < 1e5, (name, cells[7])
+            assert 0 < float(cells[2]) < 1e6  # infer ms
     assert (tmp_path / 'benchmark.png').stat().st_size > 10_000
     print(table)
 

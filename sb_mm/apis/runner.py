@@ -141,6 +141,13 @@ def apply_resume(cfg: Config, resume: Optional[str]) -> None:
 
 
 def apply_amp(cfg: Config) -> None:
+    """``--amp``: mmengine's ``AmpOptimWrapper`` with a dynamic loss scale.
+    It supports CUDA (and NPU / MLU) devices only: on a CPU-only machine this
+    stops here, saying so, instead of an assertion inside mmengine."""
+    if not torch.cuda.is_available():
+        raise SystemExit(
+            '--amp needs a CUDA device: mmengine\'s AmpOptimWrapper does not '
+            'support CPU training. Run without --amp on this machine.')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
     cfg.optim_wrapper.loss_scale = 'dynamic'
 

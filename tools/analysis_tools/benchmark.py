@@ -270,7 +270,7 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
             r_trn = ratio_stats(res['train'][ref], res['train'][n])
             mi, mt = res['mem'][n]
             lines.append(
-                f'| {n} | {res["flops"][n] / 1e9:.2f} | {inf_ms:.1f} | '
+                f'| {n} | {res["flops"][n] / 1e9:.3f} | {inf_ms:.1f} | '
                 f'{b / (inf_ms / 1e3):.2f} | {fmt_ratio(r_inf)} | '
                 f'{trn_ms:.1f} | {fmt_ratio(r_trn)} | {mi:.0f} / {mt:.0f} |')
         sb_nl = ratio_stats(res['inf'][nl5], res['inf']['SB-R50'])

@@ -37,7 +37,14 @@ TASKS = {
     'cue_coco': dict(lib='mmdet', data='cue_det', metric='coco/bbox_mAP',
                      extra=('coco/bbox_mAP_50', ), by='epoch',
                      title='cue detection (mmdet, bbox mAP)'),
+    # not a long-range task: `make demo`'s Mask R-CNN with and without SB
+    # (--tasks demo_coco --models r sb; not in the default study)
+    'demo_coco': dict(lib='mmdet', data=None, metric='coco/bbox_mAP',
+                      extra=('coco/segm_mAP', ), by='epoch',
+                      title='demo Mask R-CNN (mmdet, bbox mAP)'),
 }
+#: the long-range tasks (the default)
+STUDY_TASKS = ('xor_in1k', 'cue_ade', 'cue_coco')
 MODELS = ('r', 'sb', 'nl', 'gc', 'sbnl')
 MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    gc='ResNet + GC', sbnl='SB + NL', r_near='ResNet, cue near',
@@ -60,13 +67,15 @@ QUICK = {
     'cue_coco': ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
                  'default_hooks.checkpoint.interval=1',
                  'default_hooks.logger.interval=1'],
+    'demo_coco': ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                  'default_hooks.logger.interval=1'],
 }
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--tasks', nargs='+', choices=sorted(TASKS),
-                   default=list(TASKS))
+                   default=list(STUDY_TASKS))
     p.add_argument('--models', nargs='+', choices=MODELS, default=list(MODELS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--no-controls', action='store_true',
@@ -301,6 +310,7 @@ def plot_cost(rows: List[dict], path: str) -> None:
 def prepare_data(args) -> str:
     """Generates the datasets if missing; returns the folder to run in (its
     ``data/long_range`` is what the configs read)."""
+    from sb_mm.datasets import make_all
     from sb_mm.datasets.long_range import CUES, make_long_range
     if args.data_root is not None:
         data = args.data_root
@@ -310,12 +320,15 @@ def prepare_data(args) -> str:
     cwd = osp.dirname(osp.abspath(data))
     if osp.basename(osp.abspath(data)) != 'data':
         raise ValueError(f'--data-root must be a folder named data: {data}')
-    tasks = [TASKS[t]['data'] for t in args.tasks]
+    if 'demo_coco' in args.tasks and not osp.isdir(osp.join(data, 'demo')):
+        print(f'generating the demo data under {data}/demo ...', flush=True)
+        make_all(osp.join(data, 'demo'), small=args.quick)
+    tasks = [TASKS[t]['data'] for t in args.tasks if TASKS[t]['data']]
     root = osp.join(data, 'long_range')
     missing = [(t, c) for t in tasks for c in CUES
                if not osp.isdir(osp.join(root, c))
                or not _task_present(root, c, t)]
-    if missing:
+    if tasks and missing:
         print(f'generating data under {root} ...', flush=True)
         make_long_range(root, small=args.quick, tasks=tasks, cues=CUES)
     return cwd
@@ -337,6 +350,11 @@ def main(argv=None):
             for s in args.seeds]
     if not args.no_controls:
         jobs += [(t, m, args.seeds[0]) for t, m in CONTROLS if t in args.tasks]
+    missing = sorted({config_path(t, m) for t, m, _ in jobs
+                      if not osp.isfile(config_path(t, m))})
+    if missing:
+        raise SystemExit('no config for ' + ', '.join(missing) +
+                         ' (demo_coco has the models r and sb only)')
     threads = max(1, (os.cpu_count() or 2) // max(1, args.jobs))
     print(f'{len(jobs)} trainings, {args.jobs} at a time, {threads} '
           'thread(s) each', flush=True)

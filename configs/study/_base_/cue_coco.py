@@ -52,13 +52,13 @@ val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json',
                      metric='bbox')
 test_evaluator = val_evaluator
 
-max_epochs = 6
+max_epochs = 8
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=50),
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[5], gamma=0.1)
+         milestones=[7], gamma=0.1)
 ]
 default_hooks = dict(
     logger=dict(interval=25),
