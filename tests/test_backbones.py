@@ -115,8 +115,17 @@ def test_function_preserving_load_logs_new_tensors(tmp_path):
     for h in logger.handlers:
         h.flush()
     text = (tmp_path / 'log.txt').read_text()
-    assert 'layer1.0.conv3.weight' in text and 'layer1.0.bn2.running_var' in text
-    assert 'layer3.5.conv2.sb.*' in text
+    text = text[text.index('loaded a checkpoint without spatial bias'):]
+    # every widened tensor and every new SB module is named
+    blocks = [f'layer{i}.{j}' for i, n in ((1, 3), (2, 4), (3, 6))
+              for j in range(n)]
+    for block in blocks:
+        for name in ('conv3.weight', 'bn2.weight', 'bn2.bias',
+                     'bn2.running_mean', 'bn2.running_var'):
+            assert f'{block}.{name}' in text, f'{block}.{name} not logged'
+        assert f'{block}.conv2.sb.*' in text
+    assert 'Widened 65 stock tensors' in text
+    assert 'layer4.0.conv3.weight' not in text  # stage 4 has no SB
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)

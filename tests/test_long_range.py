@@ -65,9 +65,10 @@ def test_xor_task_label_relates_two_far_squares(data, cue):
         rel, label = line.split()
         (lx0, lx1, left), (rx0, _, right) = _squares(
             cv2.imread(str(root / 'val' / rel)))
-        assert int(label) == int(left != right), rel
+        # 'swapped' shows the right square in the other colour, same label
+        assert int(label) == int((left != right) != (cue == 'swapped')), rel
         assert lx0 >= 0 and lx1 < 32
-        if cue == 'far':  # farther apart than the trunk's 99 px field
+        if cue != 'near':  # farther apart than the trunk's 99 px field
             assert rx0 - lx1 > 99
         else:
             assert rx0 - lx1 < 40
@@ -84,16 +85,35 @@ def test_cue_segmentation_labels_follow_the_far_bar(data, cue):
         label = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         img = cv2.imread(str(base / 'images' / 'validation' /
                              (path.stem + '.jpg')))
-        bar = img[:lr.BAR] if cue == 'far' else img[-lr.BAR:]
+        bar = img[-lr.BAR:] if cue == 'near' else img[:lr.BAR]
         colour = _cue_colour(bar)
+        if cue == 'swapped':
+            colour = 1 - colour
         assert set(np.unique(label)) == {0, colour + 1}
         rows = np.nonzero(label.any(1))[0]
-        if cue == 'far':
+        if cue != 'near':
             assert rows.min() >= lr.TARGET_TOP
         else:
             assert rows.max() < label.shape[0] - lr.BAR
         colours.add(colour)
     assert colours == {0, 1}
+
+
+def test_swapped_pictures_differ_from_far_ones_in_the_cue_only(data):
+    """Same seed, same draws: a swapped picture is its far twin with the
+    cue's colour flipped (the labels are the far ones)."""
+    read = lambda cue, *p: cv2.imread(str(data / cue / '/'.join(p)))  # noqa
+    far = read('far', 'xor_imagenet', 'val', 'val_00000003.png')
+    swapped = read('swapped', 'xor_imagenet', 'val', 'val_00000003.png')
+    x0, x1, colour = _squares(far)[-1]  # the right square
+    assert _squares(swapped)[-1] == (x0, x1, 1 - colour)
+    assert np.array_equal(far[:, :x0], swapped[:, :x0])  # PNG: exact
+    assert (far != swapped).any(-1).sum() == 16 * 16
+    far = read('far', 'cue_coco', 'val2017', '000002.jpg').astype(int)
+    swapped = read('swapped', 'cue_coco', 'val2017', '000002.jpg')
+    assert _cue_colour(far[:lr.BAR]) != _cue_colour(swapped[:lr.BAR])
+    # JPEG blocks of 16 rows: below them the pictures agree
+    assert np.abs(far[16:] - swapped[16:].astype(int)).max() <= 3
 
 
 def test_cue_coco_categories_follow_the_bar(data):
@@ -244,6 +264,11 @@ def test_study_quick_runs_every_model_of_every_task(tmp_path):
         scale = 100.0 if key.startswith('coco/') else 1.0
         assert run['metric'] == pytest.approx(printed * scale, abs=1e-3)
         assert run['time_per_iter'] > 0
+        # the swapped-cue evaluation ran test.py on the trained checkpoint
+        swapped = json.loads((work / 'runs' / run['task'] / run['model'] /
+                              'seed0' / 'swapped.json').read_text())
+        assert run['swapped'] == swapped['metric']
+        assert swapped['checkpoint'].endswith('.pth')
     params = results['params']
     for task in study.TASKS:
         r = params[task]['r']['total']

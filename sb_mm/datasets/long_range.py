@@ -38,7 +38,11 @@ CUE_COLOURS = ((40, 40, 220), (220, 60, 40))
 CUE_NAMES = ('red', 'blue')
 XOR_CLASSES = ('same', 'different')
 CUED_CLASSES = ('red_cued', 'blue_cued')
-CUES = ('far', 'near')
+#: ``far``: the study; ``near``: the control with the cue next to the
+#: targets; ``swapped``: the ``far`` pictures (same seed, same draws) with the
+#: cue's colour flipped and the labels kept, to test whether a trained model
+#: reads the cue (its score collapses) or ignores it (its score stays)
+CUES = ('far', 'near', 'swapped')
 
 #: Geometry (pixels) shared by the generators and the documentation.
 XOR_SIZE = (64, 160)  # (H, W): squares in x < 32 and x >= 132
@@ -89,7 +93,9 @@ def xor_image(rng: np.random.Generator, left: int, right: int,
     img = textured_background(rng, h, w)
     side = 16
     lx = int(rng.integers(4, 32 - side))
-    if _check_cue(cue) == 'far':
+    if _check_cue(cue) == 'swapped':
+        right = 1 - right
+    if cue in ('far', 'swapped'):
         rx = int(rng.integers(w - 28, w - side - 3))
     else:  # next to the first
         rx = int(rng.integers(34, 44))
@@ -139,10 +145,11 @@ def cued_scene(rng: np.random.Generator, cue_colour: int, cue: str = 'far',
     h, w = CUED_SIZE
     img = textured_background(rng, h, w)
     _check_cue(cue)
-    top, bottom = ((TARGET_TOP, h) if cue == 'far' else
-                   (TARGET_TOP - BAR, h - BAR))
-    bar = slice(0, BAR) if cue == 'far' else slice(h - BAR, h)
-    img[bar] = _jitter(rng, CUE_COLOURS[cue_colour])
+    far = cue in ('far', 'swapped')
+    top, bottom = (TARGET_TOP, h) if far else (TARGET_TOP - BAR, h - BAR)
+    bar = slice(0, BAR) if far else slice(h - BAR, h)
+    shown = 1 - cue_colour if cue == 'swapped' else cue_colour
+    img[bar] = _jitter(rng, CUE_COLOURS[shown])
     img[bar] = np.clip(img[bar].astype(np.int16) +
                        rng.normal(0, 6, img[bar].shape), 0, 255)
     masks: List[np.ndarray] = []

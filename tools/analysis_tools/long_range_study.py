@@ -142,6 +142,48 @@ def train_one(task: str, model: str, seed: int, args, cwd: str,
     return result
 
 
+def swapped_cue_score(task: str, model: str, seed: int, args, cwd: str,
+                      threads: int) -> Optional[float]:
+    """The trained checkpoint of (task, model, seed) evaluated by
+    tools/test.py on the ``swapped`` pictures (the far ones with the cue's
+    colour flipped, labels kept): a model that reads the cue collapses, one
+    that ignores it keeps its score."""
+    from mmengine.config import Config
+    out_dir = run_dir(args.work_dir, task, model, seed)
+    done = osp.join(out_dir, 'swapped.json')
+    if osp.isfile(done) and not args.rerun:
+        with open(done) as f:
+            return json.load(f)['metric']
+    with open(osp.join(out_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    cfg = Config.fromfile(config_path(task, model))
+    root = cfg.test_dataloader.dataset.data_root
+    options = [f'test_dataloader.dataset.data_root='
+               f'{root.replace("/far/", "/swapped/")}']
+    ann_file = cfg.get('test_evaluator', {}).get('ann_file')
+    if isinstance(ann_file, str):
+        options.append(
+            f'test_evaluator.ann_file={ann_file.replace("/far/", "/swapped/")}')
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'test.py'),
+           config_path(task, model), checkpoint, '--work-dir',
+           osp.join(osp.abspath(out_dir), 'swapped'), '--cfg-options',
+           *options]
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1')
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True,
+                          text=True)
+    out = proc.stdout + proc.stderr
+    key = TASKS[task]['metric']
+    if proc.returncode != 0 or f'{key}: ' not in out:
+        raise RuntimeError(f'swapped-cue test of {task}/{model} failed:\n'
+                           f'{out[-3000:]}')
+    value = float(out.rsplit(f'{key}: ', 1)[1].split()[0])
+    value *= 100.0 if key.startswith('coco/') else 1.0
+    with open(done, 'w') as f:
+        json.dump(dict(metric=value, checkpoint=checkpoint), f)
+    return value
+
+
 def read_run(out_dir: str, spec: dict) -> dict:
     """Validation curve, final metrics and time per iteration from the
     run's mmengine scalars.json."""
@@ -218,14 +260,16 @@ def summarise(results: List[dict], params: dict) -> List[dict]:
             params=p['total'], added=None if base is None else
             p['total'] - base['total'],
             time_per_iter=sorted(times)[len(times) // 2] if times else None,
+            swapped=runs[0].get('swapped'), seed0=runs[0]['metric'],
             control=CONTROLS.get((task, model))))
     return rows
 
 
 def table(rows: List[dict]) -> str:
     lines = ['| task | model | metric, mean +- std | seeds | other | '
-             'parameters | added vs ResNet | s / iter |',
-             '|---|---|---|---|---|---|---|---|']
+             'seed 0: cue as trained / swapped | parameters | '
+             'added vs ResNet | s / iter |',
+             '|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         extra = ', '.join(f'{k} {v:.1f}' for k, v in r['extra'].items())
         name = MODEL_NAMES[r['model']] + (' (control)' if r['control']
@@ -233,6 +277,8 @@ def table(rows: List[dict]) -> str:
         lines.append(
             f"| {r['task']} | {name} | {r['mean']:.2f} +- {r['std']:.2f} "
             f"(n={r['n']}) | {', '.join(map(str, r['seeds']))} | {extra} | "
+            f"{r['seed0']:.1f} / "
+            f"{'-' if r.get('swapped') is None else '%.1f' % r['swapped']} | "
             f"{r['params']:,} | "
             f"{'' if r['added'] is None else format(r['added'], '+,')} | "
             f"{'' if r['time_per_iter'] is None else '%.3f' % r['time_per_iter']} |")
@@ -369,6 +415,20 @@ def main(argv=None):
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(work, jobs))
+    # does the model read the cue? seed 0 of every study model, cue swapped
+    swap_jobs = [(t, m, args.seeds[0]) for t in args.tasks for m in args.models
+                 if TASKS[t]['data'] and (t, m) not in CONTROLS]
+
+    def swap(job):
+        value = swapped_cue_score(*job, args=args, cwd=cwd, threads=threads)
+        print(f'[{time.time() - start:7.0f} s] {job[0]} {job[1]} seed '
+              f'{job[2]}, cue swapped: {value:.2f}', flush=True)
+        return job, value
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        swapped = dict(pool.map(swap, swap_jobs))
+    for r in results:
+        r['swapped'] = swapped.get((r['task'], r['model'], r['seed']))
     params = {}
     for task, model, _ in jobs:
         params.setdefault(task, {})
