@@ -1,14 +1,7 @@
-# Long-range study: the plain trunk plus mmcv's NonLocal2d (embedded
-# gaussian) after the last block of each stage; the SB type with SB off is the
-# stock ResNet, and its block_plugins work for basic blocks.
-_base_ = './_base_/cue_coco.py'
+# Long-range study: the plain trunk plus mmcv's NonLocal2d after the last
+# block of each stage (_base_/context_blocks.py).
+_base_ = ['./_base_/cue_coco.py', './_base_/context_blocks.py']
 
 model = dict(
-    backbone=dict(
-        type='SBResNet',
-        sb_stages=(False, False),
-        block_plugins=[
-            dict(cfg=dict(type='NonLocal2d', reduction=2,
-                          mode='embedded_gaussian'),
-                 stages=(True, True), blocks='last')
-        ]))
+    backbone=dict(type='SBResNet', sb_stages=(False, False),
+                  block_plugins=[{{_base_.nl_after_last_blocks}}]))

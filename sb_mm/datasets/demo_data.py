@@ -15,7 +15,7 @@ import json
 import os
 import os.path as osp
 import pickle
-from typing import List, Tuple
+from typing import Iterable, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -96,34 +96,49 @@ def make_coco(root: str, num_train: int = 200, num_val: int = 40,
     """COCO layout: ``annotations/instances_{train,val}2017.json`` and
     ``{train,val}2017/*.jpg``. Returns ``root``."""
     rng = np.random.default_rng(seed)
-    for split, count in (('train2017', num_train), ('val2017', num_val)):
-        os.makedirs(osp.join(root, split), exist_ok=True)
-        images, annotations = [], []
+
+    def pictures(count):
         for i in range(count):
             h, w = size if i % 2 == 0 else size[::-1]  # non-square both ways
-            img, objects = render_scene(rng, h, w, max_objects=4)
-            name = f'{i:06d}.jpg'
-            cv2.imwrite(osp.join(root, split, name), img,
-                        [cv2.IMWRITE_JPEG_QUALITY, 95])
-            images.append(dict(id=i + 1, file_name=name, height=h, width=w))
-            for kind, mask in objects:
-                polys = _polygons(mask)
-                if not polys:
-                    continue
-                x, y, bw, bh = cv2.boundingRect(mask)
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=i + 1,
-                    category_id=kind + 1, segmentation=polys,
-                    area=float(mask.sum()), bbox=[x, y, bw, bh], iscrowd=0))
-        coco = dict(
-            images=images, annotations=annotations,
-            categories=[dict(id=i + 1, name=n, supercategory='shape')
-                        for i, n in enumerate(SHAPES)])
-        os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
-        with open(osp.join(root, 'annotations',
-                           f'instances_{split}.json'), 'w') as f:
-            json.dump(coco, f)
+            yield render_scene(rng, h, w, max_objects=4)
+
+    for split, count in (('train2017', num_train), ('val2017', num_val)):
+        write_coco_split(root, split, pictures(count), SHAPES)
     return root
+
+
+def write_coco_split(root: str, split: str,
+                     pictures: Iterable[Tuple[np.ndarray,
+                                              List[Tuple[int, np.ndarray]]]],
+                     classes: Sequence[str]) -> None:
+    """Writes ``root/split/*.jpg`` and ``root/annotations/instances_<split>
+    .json`` from (image, [(class index, visible mask)]) pairs, each mask as
+    polygons with its box and area."""
+    os.makedirs(osp.join(root, split), exist_ok=True)
+    images, annotations = [], []
+    for i, (img, objects) in enumerate(pictures):
+        h, w = img.shape[:2]
+        name = f'{i:06d}.jpg'
+        cv2.imwrite(osp.join(root, split, name), img,
+                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        images.append(dict(id=i + 1, file_name=name, height=h, width=w))
+        for kind, mask in objects:
+            polys = _polygons(mask)
+            if not polys:
+                continue
+            x, y, bw, bh = cv2.boundingRect(mask)
+            annotations.append(dict(
+                id=len(annotations) + 1, image_id=i + 1,
+                category_id=kind + 1, segmentation=polys,
+                area=float(mask.sum()), bbox=[x, y, bw, bh], iscrowd=0))
+    coco = dict(
+        images=images, annotations=annotations,
+        categories=[dict(id=i + 1, name=n, supercategory='shape')
+                    for i, n in enumerate(classes)])
+    os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
+    with open(osp.join(root, 'annotations', f'instances_{split}.json'),
+              'w') as f:
+        json.dump(coco, f)
 
 
 def make_ade20k(root: str, num_train: int = 40, num_val: int = 10,

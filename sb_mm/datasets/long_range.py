@@ -23,7 +23,6 @@ control that shows the task is learnable by a local model.
 All are deterministic by seed and balanced by construction (the cue and
 the target kinds alternate, shuffled by the seed).
 """
-import json
 import os
 import os.path as osp
 from typing import Callable, Iterable, List, Tuple
@@ -31,7 +30,8 @@ from typing import Callable, Iterable, List, Tuple
 import cv2
 import numpy as np
 
-from .demo_data import SHAPES, _polygons, _shape_mask, textured_background
+from .demo_data import (SHAPES, _shape_mask, textured_background,
+                        write_coco_split)
 
 #: BGR colours of the cue: index 0 red, 1 blue.
 CUE_COLOURS = ((40, 40, 220), (220, 60, 40))
@@ -210,32 +210,10 @@ def make_cue_coco(root: str, num_train: int = 200, num_val: int = 40,
     _check_cue(cue)
     rng = np.random.default_rng(seed)
     for split, count in (('train2017', num_train), ('val2017', num_val)):
-        os.makedirs(osp.join(root, split), exist_ok=True)
-        images, annotations = [], []
-        for i, colour, img, masks in _scenes(rng, count, cue,
-                                             f'cue-coco {split}'):
-            h, w = img.shape[:2]
-            name = f'{i:06d}.jpg'
-            cv2.imwrite(osp.join(root, split, name), img,
-                        [cv2.IMWRITE_JPEG_QUALITY, 95])
-            images.append(dict(id=i + 1, file_name=name, height=h, width=w))
-            for mask in masks:
-                polys = _polygons(mask)
-                if not polys:
-                    continue
-                x, y, bw, bh = cv2.boundingRect(mask)
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=i + 1,
-                    category_id=colour + 1, segmentation=polys,
-                    area=float(mask.sum()), bbox=[x, y, bw, bh], iscrowd=0))
-        coco = dict(
-            images=images, annotations=annotations,
-            categories=[dict(id=i + 1, name=n, supercategory='shape')
-                        for i, n in enumerate(CUED_CLASSES)])
-        os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
-        with open(osp.join(root, 'annotations',
-                           f'instances_{split}.json'), 'w') as f:
-            json.dump(coco, f)
+        pictures = ((img, [(colour, m) for m in masks])
+                    for _, colour, img, masks in _scenes(
+                        rng, count, cue, f'cue-coco {split}'))
+        write_coco_split(root, split, pictures, CUED_CLASSES)
     return root
 
 

@@ -213,9 +213,12 @@ def read_run(out_dir: str, spec: dict) -> dict:
         time_per_iter=sorted(steady)[len(steady) // 2] if steady else None)
 
 
-def count_parameters(task: str, model: str) -> Dict[str, int]:
-    """Parameters of the whole model and of its backbone, built from the
-    config as the Runner builds it."""
+#: task -> (batch, H, W) of a training batch, for the cost measurement
+INPUTS = dict(xor_in1k=(32, 64, 160), cue_ade=(8, 176, 128),
+              cue_coco=(4, 176, 128), demo_coco=(4, 192, 256))
+
+
+def build_model(task: str, model: str):
     import importlib
 
     from mmengine.config import Config
@@ -225,7 +228,41 @@ def count_parameters(task: str, model: str) -> Dict[str, int]:
     cfg = Config.fromfile(config_path(task, model))
     registry = importlib.import_module(f'{lib}.registry').MODELS
     with DefaultScope.overwrite_default_scope(lib):
-        built = registry.build(cfg.model)
+        return registry.build(cfg.model)
+
+
+def measure_costs(task: str, models: List[str], rounds: int,
+                  iters: int) -> Dict[str, dict]:
+    """Backbone training step (forward, backward, SGD) of each model on a
+    training batch of the task, interleaved round by round with nothing else
+    running: median seconds and the median [min-max] of the per-round ratios
+    to ResNet's."""
+    import torch
+
+    from sb_mm.benchmark.measure import interleaved, ratio_stats, \
+        train_step_fn
+    torch.manual_seed(0)
+    x = torch.randn(*INPUTS[task][:1], 3, *INPUTS[task][1:])
+    fns = {}
+    for model in models:
+        backbone = build_model(task, model).backbone
+        backbone.train()
+        fns[model] = train_step_fn(backbone, x)
+        fns[model]()  # warm-up
+    times = interleaved(fns, rounds, iters, 'cpu')
+    ref = times.get('r')
+    out = {}
+    for model, ts in times.items():
+        out[model] = dict(step_s=sorted(ts)[len(ts) // 2])
+        if ref is not None:
+            out[model]['vs_r'] = ratio_stats(ts, ref)
+    return out
+
+
+def count_parameters(task: str, model: str) -> Dict[str, int]:
+    """Parameters of the whole model and of its backbone, built from the
+    config as the Runner builds it."""
+    built = build_model(task, model)
     return dict(total=sum(p.numel() for p in built.parameters()),
                 backbone=sum(p.numel() for p in built.backbone.parameters()))
 
@@ -261,6 +298,7 @@ def summarise(results: List[dict], params: dict) -> List[dict]:
             p['total'] - base['total'],
             time_per_iter=sorted(times)[len(times) // 2] if times else None,
             swapped=runs[0].get('swapped'), seed0=runs[0]['metric'],
+            step_s=p.get('step_s'), vs_r=p.get('vs_r'),
             control=CONTROLS.get((task, model))))
     return rows
 
@@ -268,8 +306,9 @@ def summarise(results: List[dict], params: dict) -> List[dict]:
 def table(rows: List[dict]) -> str:
     lines = ['| task | model | metric, mean +- std | seeds | other | '
              'seed 0: cue as trained / swapped | parameters | '
-             'added vs ResNet | s / iter |',
-             '|---|---|---|---|---|---|---|---|---|']
+             'added vs ResNet | backbone train step, ms (vs ResNet) | '
+             's / iter in the study |',
+             '|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         extra = ', '.join(f'{k} {v:.1f}' for k, v in r['extra'].items())
         name = MODEL_NAMES[r['model']] + (' (control)' if r['control']
@@ -281,8 +320,19 @@ def table(rows: List[dict]) -> str:
             f"{'-' if r.get('swapped') is None else '%.1f' % r['swapped']} | "
             f"{r['params']:,} | "
             f"{'' if r['added'] is None else format(r['added'], '+,')} | "
+            f"{_step(r)} | "
             f"{'' if r['time_per_iter'] is None else '%.3f' % r['time_per_iter']} |")
     return '\n'.join(lines)
+
+
+def _step(r: dict) -> str:
+    if r.get('step_s') is None:
+        return ''
+    text = f"{r['step_s'] * 1e3:.0f}"
+    if r.get('vs_r'):
+        v = r['vs_r']
+        text += f" ({v['median']:.2f} [{v['lo']:.2f}-{v['hi']:.2f}])"
+    return text
 
 
 def plot_curves(results: List[dict], path: str) -> None:
@@ -335,8 +385,9 @@ def plot_cost(rows: List[dict], path: str) -> None:
         for r in rows:
             if r['task'] != task or r['control'] or r['added'] is None:
                 continue
+            step = r['vs_r']['median'] if r.get('vs_r') else None
             for ax, x in ((axes[0][col], r['added'] / 1e3),
-                          (axes[1][col], r['time_per_iter'])):
+                          (axes[1][col], step)):
                 if x is None:
                     continue
                 ax.errorbar(x, r['mean'], yerr=r['std'], fmt='o', capsize=3)
@@ -345,7 +396,7 @@ def plot_cost(rows: List[dict], path: str) -> None:
                             fontsize=7)
         axes[0][col].set_title(TASKS[task]['title'])
         axes[0][col].set_xlabel('parameters added to ResNet (thousands)')
-        axes[1][col].set_xlabel('training time per iteration (s)')
+        axes[1][col].set_xlabel('backbone training step time / ResNet\'s')
         for ax in axes[:, col]:
             ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -434,6 +485,14 @@ def main(argv=None):
         params.setdefault(task, {})
         if model not in params[task]:
             params[task][model] = count_parameters(task, model)
+    import torch
+    torch.set_num_threads(os.cpu_count() or 2)
+    costs = {task: measure_costs(task, args.models, 1 if args.quick else 7,
+                                 1 if args.quick else 2)
+             for task in args.tasks}
+    for task, per_model in costs.items():
+        for model, cost in per_model.items():
+            params[task][model].update(cost)
     rows = summarise(results, params)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(runs=results, summary=rows, params=params), f,
