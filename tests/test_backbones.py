@@ -93,7 +93,11 @@ def test_function_preserving_load_via_init_cfg(lib, tmp_path):
     x = torch.randn(2, 3, 96, 80)
     with torch.no_grad():
         for a, b in zip(stock(x), sb(x)):
-            torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-5)
+            # float32 summation order differs between the 64- and the
+            # 67-channel conv3 (oneDNN picks kernels by thread count): equal
+            # to 1e-5 of the outputs' scale
+            torch.testing.assert_close(b, a, rtol=1e-5,
+                                       atol=1e-5 * float(a.abs().max()))
     # the SB columns of conv3 are zero, the stock columns are the checkpoint's
     w = sb.layer1[0].conv3.weight
     assert w.shape[1] == 64 + 3

@@ -286,11 +286,15 @@ def summarise(results: List[dict], params: dict) -> List[dict]:
         runs = [r for r in results if (r['task'], r['model']) == (task, model)]
         runs.sort(key=lambda r: r['seed'])
         mean, std = mean_std([r['metric'] for r in runs])
+        # how fast it learned: the mean of the validation curve
+        speed = mean_std([sum(v for _, v in r['curve']) / len(r['curve'])
+                          for r in runs])
         p = params[task][model]
         base = params[task].get('r')
         times = [r['time_per_iter'] for r in runs if r['time_per_iter']]
         rows.append(dict(
             task=task, model=model, mean=mean, std=std, n=len(runs),
+            curve_mean=speed[0], curve_std=speed[1],
             seeds=[round(r['metric'], 2) for r in runs],
             extra={k: mean_std([r['extra'][k] for r in runs])[0]
                    for k in runs[0]['extra']},
@@ -304,11 +308,12 @@ def summarise(results: List[dict], params: dict) -> List[dict]:
 
 
 def table(rows: List[dict]) -> str:
-    lines = ['| task | model | metric, mean +- std | seeds | other | '
+    lines = ['| task | model | final metric, mean +- std | seeds | other | '
+             'mean over the run\'s validations (learning speed) | '
              'seed 0: cue as trained / swapped | parameters | '
              'added vs ResNet | backbone train step, ms (vs ResNet) | '
              's / iter in the study |',
-             '|---|---|---|---|---|---|---|---|---|---|']
+             '|---|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         extra = ', '.join(f'{k} {v:.1f}' for k, v in r['extra'].items())
         name = MODEL_NAMES[r['model']] + (' (control)' if r['control']
@@ -316,6 +321,7 @@ def table(rows: List[dict]) -> str:
         lines.append(
             f"| {r['task']} | {name} | {r['mean']:.2f} +- {r['std']:.2f} "
             f"(n={r['n']}) | {', '.join(map(str, r['seeds']))} | {extra} | "
+            f"{r['curve_mean']:.1f} +- {r['curve_std']:.1f} | "
             f"{r['seed0']:.1f} / "
             f"{'-' if r.get('swapped') is None else '%.1f' % r['swapped']} | "
             f"{r['params']:,} | "
