@@ -176,6 +176,7 @@ def apply_show_dir(cfg: Config, show_dir: str) -> None:
     else:
         vis.enable = True
         vis.out_dir = show_dir
+        vis.interval = 1  # every test image, as mmpretrain's test.py does
 
 
 def apply_tta(cfg: Config) -> None:
@@ -212,7 +213,7 @@ def add_result_dump(runner, cfg: Config, out: str) -> None:
     if lib == 'mmdet':
         from mmdet.evaluation import DumpDetResults as Dump
     else:
-        from mmpretrain.evaluation import DumpResults as Dump
+        from mmengine.evaluator import DumpResults as Dump
     runner.test_evaluator.metrics.append(Dump(out_file_path=out))
 
 
