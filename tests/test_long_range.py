@@ -254,7 +254,7 @@ def test_study_quick_runs_every_model_of_every_task(tmp_path):
     results = json.loads((work / 'results.json').read_text())
     study = _tool('long_range_study')
     assert {(r['task'], r['model']) for r in results['runs']} == {
-        (t, m) for t in study.TASKS for m in study.MODELS}
+        (t, m) for t in study.STUDY_TASKS for m in study.MODELS}
     for run in results['runs']:
         # the table's figure is the last validation the training printed
         log = (work / 'runs' / run['task'] / run['model'] / 'seed0' /
@@ -270,7 +270,7 @@ def test_study_quick_runs_every_model_of_every_task(tmp_path):
         assert run['swapped'] == swapped['metric']
         assert swapped['checkpoint'].endswith('.pth')
     params = results['params']
-    for task in study.TASKS:
+    for task in study.STUDY_TASKS:
         r = params[task]['r']['total']
         assert params[task]['sb']['total'] > r
         assert params[task]['nl']['total'] > r
