@@ -276,7 +276,7 @@ def test_study_quick_runs_every_model_of_every_task(tmp_path):
         assert params[task]['nl']['total'] > r
         assert params[task]['sbnl']['total'] == (
             params[task]['sb']['total'] + params[task]['nl']['total'] - r)
-    md = (tmp_path / 'doc' / 'long_range_study.md').read_text()
+    md = (tmp_path / 'doc' / 'long_range_study_table.md').read_text()
     for name in ('ResNet', 'SB-ResNet', 'ResNet + NL', 'ResNet + GC',
                  'SB + NL'):
         assert f'| {name} |' in md

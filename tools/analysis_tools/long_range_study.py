@@ -9,7 +9,9 @@ write a table, learning curves and an accuracy / cost figure.
 Runs already finished in the work dir are read, not rerun (a killed study
 continues where it stopped; --rerun forces). Outputs under --work-dir
 (default work_dirs/study): results.json, study.md, study_curves.png,
-study_cost.png; --doc DIR copies the last three there.
+study_cost.png; --doc DIR copies the last three there as
+long_range_study_table.md, long_range_study_curves.png and
+long_range_study_cost.png.
 """
 import argparse
 import json
@@ -113,7 +115,7 @@ def train_one(task: str, model: str, seed: int, args, cwd: str,
     done = osp.join(out_dir, 'result.json')
     if osp.isfile(done) and not args.rerun:
         with open(done) as f:
-            return json.load(f)
+            return dict(json.load(f), cached=True)
     if osp.isdir(out_dir):
         shutil.rmtree(out_dir)
     os.makedirs(out_dir)
@@ -505,9 +507,13 @@ def main(argv=None):
                   indent=1)
     md = table(rows)
     stamp = time.strftime('%Y-%m-%d %H:%M')
+    cached = sum(1 for r in results if r.get('cached'))
+    trained_s = sum(r.get('wall_s', 0) for r in results)
     header = (f'Long-range study, {stamp}, '
               f'{"quick" if args.quick else "full"} run: '
-              f'{len(jobs)} trainings in {time.time() - start:.0f} s '
+              f'{len(jobs)} trainings ({cached} read from earlier '
+              f'invocations), {trained_s:.0f} s of training wall time summed '
+              f'over the runs, this invocation {time.time() - start:.0f} s '
               f'({args.jobs} at a time).\n\n')
     with open(osp.join(args.work_dir, 'study.md'), 'w') as f:
         f.write(header + md + '\n')
@@ -516,9 +522,10 @@ def main(argv=None):
     print(header + md)
     if args.doc:
         os.makedirs(args.doc, exist_ok=True)
-        for name in ('study.md', 'study_curves.png', 'study_cost.png'):
-            shutil.copy(osp.join(args.work_dir, name),
-                        osp.join(args.doc, f'long_range_{name}'))
+        for name, dst in (('study.md', 'long_range_study_table.md'),
+                          ('study_curves.png', 'long_range_study_curves.png'),
+                          ('study_cost.png', 'long_range_study_cost.png')):
+            shutil.copy(osp.join(args.work_dir, name), osp.join(args.doc, dst))
 
 
 if __name__ == '__main__':
