@@ -405,6 +405,13 @@ def test_resnext_and_cifar():
     d.eval()
     assert d(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
     _assert_sb_matters(d, torch.randn(1, 3, 64, 64))
+    e = build_backbone('mmseg', type='SBResNeXt', depth=50, groups=32,
+                       base_width=4, zero_init_residual=False)
+    e.init_weights()
+    e.eval()
+    assert e.layer2[0].conv3.in_channels == 256 + 3
+    assert e(torch.randn(1, 3, 64, 64))[-1].shape == (1, 2048, 2, 2)
+    _assert_sb_matters(e, torch.randn(1, 3, 64, 64))
 
 
 @pytest.mark.parametrize('norm_cfg,expected', [
