@@ -119,6 +119,22 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         broadcast_buffers=False)
 
 
+def build_model(cfg: Config):
+    """The config's model, built as the Runner builds it: the library's
+    sb_mm module and the config's ``custom_imports`` imported, the registry
+    of the config's library, under its scope. Returns ``(model, library)``."""
+    import importlib
+
+    from mmengine.registry import DefaultScope
+    lib = library_of(cfg)
+    importlib.import_module(f'sb_mm.{lib}')
+    for name in cfg.get('custom_imports', {}).get('imports', []):
+        importlib.import_module(name)
+    models = importlib.import_module(f'{lib}.registry').MODELS
+    with DefaultScope.overwrite_default_scope(lib):
+        return models.build(cfg.model), lib
+
+
 def build_runner(cfg: Config):
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner

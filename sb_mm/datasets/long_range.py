@@ -35,7 +35,6 @@ from .demo_data import (SHAPES, _shape_mask, textured_background,
 
 #: BGR colours of the cue: index 0 red, 1 blue.
 CUE_COLOURS = ((40, 40, 220), (220, 60, 40))
-CUE_NAMES = ('red', 'blue')
 XOR_CLASSES = ('same', 'different')
 CUED_CLASSES = ('red_cued', 'blue_cued')
 #: ``far``: the study; ``near``: the control with the cue next to the
@@ -107,7 +106,7 @@ def xor_image(rng: np.random.Generator, left: int, right: int,
 
 def make_xor_imagenet(root: str, num_train: int = 600, num_val: int = 200,
                       cue: str = 'far', seed: int = 10) -> str:
-    """ImageNet layout (``train/<class>/*.JPEG``, ``val/*.JPEG``,
+    """ImageNet layout (``train/<class>/*.png``, ``val/*.png``,
     ``meta/{train,val,classes}.txt``) of the XOR task. Returns ``root``."""
     _check_cue(cue)
     rng = np.random.default_rng(seed)

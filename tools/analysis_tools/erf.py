@@ -14,7 +14,6 @@ of the config's val dataloader when its data exists (else Gaussian noise of
 --shape), passed through the model's own data preprocessor.
 """
 import argparse
-import importlib
 import json
 import os.path as osp
 import sys
@@ -57,25 +56,18 @@ def build_model(config: str, checkpoint: Optional[str],
     """The config's model (any of the three libraries), in eval mode, with
     the checkpoint's weights (weights-only loading)."""
     from mmengine.config import Config
-    from mmengine.registry import DefaultScope
     from mmengine.runner import load_checkpoint
 
-    from sb_mm.apis.runner import library_of
+    from sb_mm.apis.runner import build_model as build_config_model
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    lib = library_of(cfg)
-    importlib.import_module(f'sb_mm.{lib}')
-    for name in cfg.get('custom_imports', {}).get('imports', []):
-        importlib.import_module(name)
-    models = importlib.import_module(f'{lib}.registry').MODELS
     backbone = cfg.model.get('backbone', {})
     backbone.pop('init_cfg', None)
     cfg.model.pop('pretrained', None)
     if 'num_stages' in backbone or 'depth' in backbone:  # every stage out
         backbone['out_indices'] = tuple(range(backbone.get('num_stages', 4)))
-    with DefaultScope.overwrite_default_scope(lib):
-        model = models.build(cfg.model)
+    model, lib = build_config_model(cfg)
     if hasattr(model, 'init_weights'):
         model.init_weights()
     if checkpoint:

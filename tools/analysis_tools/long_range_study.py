@@ -179,11 +179,15 @@ def swapped_cue_score(task: str, model: str, seed: int, args, cwd: str,
     if proc.returncode != 0 or f'{key}: ' not in out:
         raise RuntimeError(f'swapped-cue test of {task}/{model} failed:\n'
                            f'{out[-3000:]}')
-    value = float(out.rsplit(f'{key}: ', 1)[1].split()[0])
-    value *= 100.0 if key.startswith('coco/') else 1.0
+    value = float(out.rsplit(f'{key}: ', 1)[1].split()[0]) * percent(key)
     with open(done, 'w') as f:
         json.dump(dict(metric=value, checkpoint=checkpoint), f)
     return value
+
+
+def percent(key: str) -> float:
+    """Factor that puts a metric in percent: COCO's are fractions."""
+    return 100.0 if key.startswith('coco/') else 1.0
 
 
 def read_run(out_dir: str, spec: dict) -> dict:
@@ -203,13 +207,13 @@ def read_run(out_dir: str, spec: dict) -> dict:
     if not val:
         raise RuntimeError(f'{out_dir}: no validation of {spec["metric"]}')
     metric = spec['metric']
-    scale = 100.0 if metric.startswith('coco/') else 1.0
+    scale = percent(metric)
     curve = [[row['step'], row[metric] * scale] for row in val]
     times = [row['time'] for row in train if 'time' in row]
     steady = times[1:] if len(times) > 1 else times
     return dict(
         metric=val[-1][metric] * scale,
-        extra={k: val[-1][k] * (100.0 if k.startswith('coco/') else 1.0)
+        extra={k: val[-1][k] * percent(k)
                for k in spec['extra'] if k in val[-1]},
         curve=curve,
         time_per_iter=sorted(steady)[len(steady) // 2] if steady else None)
@@ -221,21 +225,17 @@ INPUTS = dict(xor_in1k=(32, 64, 160), cue_ade=(8, 176, 128),
 
 
 def build_model(task: str, model: str):
-    import importlib
-
     from mmengine.config import Config
-    from mmengine.registry import DefaultScope
-    lib = TASKS[task]['lib']
-    importlib.import_module(f'sb_mm.{lib}')
-    cfg = Config.fromfile(config_path(task, model))
-    registry = importlib.import_module(f'{lib}.registry').MODELS
-    with DefaultScope.overwrite_default_scope(lib):
-        return registry.build(cfg.model)
+
+    from sb_mm.apis.runner import build_model as build_config_model
+    return build_config_model(Config.fromfile(config_path(task, model)))[0]
 
 
-def measure_costs(task: str, models: List[str], rounds: int,
-                  iters: int) -> Dict[str, dict]:
-    """Backbone training step (forward, backward, SGD) of each model on a
+def model_facts(task: str, models: List[str], timed: List[str], rounds: int,
+                iters: int) -> Dict[str, dict]:
+    """Each model built once from its config, as the Runner builds it:
+    parameters of the whole model and of its backbone; for the models in
+    ``timed``, also the backbone training step (forward, backward, SGD) on a
     training batch of the task, interleaved round by round with nothing else
     running: median seconds and the median [min-max] of the per-round ratios
     to ResNet's."""
@@ -245,28 +245,23 @@ def measure_costs(task: str, models: List[str], rounds: int,
         train_step_fn
     torch.manual_seed(0)
     x = torch.randn(*INPUTS[task][:1], 3, *INPUTS[task][1:])
-    fns = {}
+    facts, fns = {}, {}
     for model in models:
-        backbone = build_model(task, model).backbone
-        backbone.train()
-        fns[model] = train_step_fn(backbone, x)
-        fns[model]()  # warm-up
+        built = build_model(task, model)
+        facts[model] = dict(
+            total=sum(p.numel() for p in built.parameters()),
+            backbone=sum(p.numel() for p in built.backbone.parameters()))
+        if model in timed:
+            built.backbone.train()
+            fns[model] = train_step_fn(built.backbone, x)
+            fns[model]()  # warm-up
     times = interleaved(fns, rounds, iters, 'cpu')
     ref = times.get('r')
-    out = {}
     for model, ts in times.items():
-        out[model] = dict(step_s=sorted(ts)[len(ts) // 2])
+        facts[model]['step_s'] = sorted(ts)[len(ts) // 2]
         if ref is not None:
-            out[model]['vs_r'] = ratio_stats(ts, ref)
-    return out
-
-
-def count_parameters(task: str, model: str) -> Dict[str, int]:
-    """Parameters of the whole model and of its backbone, built from the
-    config as the Runner builds it."""
-    built = build_model(task, model)
-    return dict(total=sum(p.numel() for p in built.parameters()),
-                backbone=sum(p.numel() for p in built.backbone.parameters()))
+            facts[model]['vs_r'] = ratio_stats(ts, ref)
+    return facts
 
 
 # -- reporting -------------------------------------------------------------
@@ -488,19 +483,14 @@ def main(argv=None):
         swapped = dict(pool.map(swap, swap_jobs))
     for r in results:
         r['swapped'] = swapped.get((r['task'], r['model'], r['seed']))
-    params = {}
-    for task, model, _ in jobs:
-        params.setdefault(task, {})
-        if model not in params[task]:
-            params[task][model] = count_parameters(task, model)
     import torch
     torch.set_num_threads(os.cpu_count() or 2)
-    costs = {task: measure_costs(task, args.models, 1 if args.quick else 7,
-                                 1 if args.quick else 2)
-             for task in args.tasks}
-    for task, per_model in costs.items():
-        for model, cost in per_model.items():
-            params[task][model].update(cost)
+    params = {}
+    for task in args.tasks:
+        models = list(dict.fromkeys(m for t, m, _ in jobs if t == task))
+        params[task] = model_facts(task, models, args.models,
+                                   1 if args.quick else 7,
+                                   1 if args.quick else 2)
     rows = summarise(results, params)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(runs=results, summary=rows, params=params), f,
