@@ -1,8 +1,9 @@
 """SB backbones for MMDetection: ``custom_imports=dict(imports=['sb_mm.mmdet'])``
 then ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmdet'``."""
 from mmdet.models.backbones import ResNet, ResNetV1d, ResNeXt
-from mmdet.registry import MODELS
+from mmdet.registry import HOOKS, MODELS
 
+from .hooks import SBMapVisualizationHook
 from .models import SpatialBiasResNetMixin
 
 
@@ -34,3 +35,5 @@ class SBResNeXt(SpatialBiasResNetMixin, ResNeXt):
 #: stock type name -> SB type name, for configs that swap the backbone type
 SB_TYPES = dict(ResNet='SBResNet', ResNetV1d='SBResNetV1d',
                 ResNeXt='SBResNeXt')
+
+HOOKS.register_module(module=SBMapVisualizationHook)

@@ -4,8 +4,9 @@
 from mmpretrain.models.backbones import (ResNet, ResNet_CIFAR, ResNetV1c,
                                          ResNetV1d, ResNeXt)
 from mmpretrain.datasets import CIFAR100
-from mmpretrain.registry import DATASETS, MODELS
+from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
+from .hooks import SBMapVisualizationHook
 from .models import SpatialBiasResNetMixin
 
 
@@ -60,3 +61,5 @@ class GeneratedCIFAR100(CIFAR100):
             raise ValueError('GeneratedCIFAR100 never downloads; use '
                              'CIFAR100 for the official archive')
         super().__init__(*args, download=False, **kwargs)
+
+HOOKS.register_module(module=SBMapVisualizationHook)

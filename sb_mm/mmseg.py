@@ -1,8 +1,9 @@
 """SB backbones for MMSegmentation: ``custom_imports=dict(imports=['sb_mm.mmseg'])``
 then ``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
 from mmseg.models.backbones import ResNet, ResNetV1c, ResNetV1d, ResNeXt
-from mmseg.registry import MODELS
+from mmseg.registry import HOOKS, MODELS
 
+from .hooks import SBMapVisualizationHook
 from .models import SpatialBiasResNetMixin
 
 
@@ -29,3 +30,5 @@ class SBResNeXt(SpatialBiasResNetMixin, ResNeXt):
 
 SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt')
+
+HOOKS.register_module(module=SBMapVisualizationHook)

@@ -1,7 +1,7 @@
 # Long-range study: the plain trunk plus mmcv's NonLocal2d after the last
-# block of each stage (_base_/context_blocks.py).
+# block of stage 2 (_base_/context_blocks.py).
 _base_ = ['./_base_/cue_coco.py', './_base_/context_blocks.py']
 
 model = dict(
     backbone=dict(type='SBResNet', sb_stages=(False, False),
-                  block_plugins=[{{_base_.nl_after_last_blocks}}]))
+                  block_plugins=[{{_base_.nl_after_last_block}}]))

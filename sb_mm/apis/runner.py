@@ -135,6 +135,48 @@ def build_model(cfg: Config):
         return models.build(cfg.model), lib
 
 
+def load_model(config: str, checkpoint: Optional[str] = None,
+               cfg_options: Optional[dict] = None, edit=None):
+    """A config's model in eval mode on the CPU, with ``checkpoint``'s
+    weights (mmengine's ``load_checkpoint``: weights-only, see
+    ``sb_mm.compat``); the backbone's ``init_cfg`` is dropped, so nothing is
+    downloaded. ``edit(cfg)`` may change the config before the build.
+    Returns ``(model, cfg, library)``."""
+    from mmengine.runner import load_checkpoint
+    cfg = load_config(config, cfg_options)
+    cfg.model.get('backbone', {}).pop('init_cfg', None)
+    cfg.model.pop('pretrained', None)
+    if edit is not None:
+        edit(cfg)
+    model, lib = build_model(cfg)
+    if hasattr(model, 'init_weights'):
+        model.init_weights()
+    if checkpoint:
+        check_checkpoint(checkpoint)
+        load_checkpoint(model, checkpoint, map_location='cpu',
+                        logger='silent')
+    model.cfg = cfg  # as the stock init_model functions leave it
+    return model.eval(), cfg, lib
+
+
+def image_inputs(model, cfg: Config, lib: str, image: str) -> torch.Tensor:
+    """One image file through the config's test pipeline (annotation
+    loading left out, as the stock inferencers do) and the model's data
+    preprocessor: (1, 3, H, W)."""
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmengine.registry import DefaultScope
+    if not osp.isfile(image):
+        raise FileNotFoundError(f'image not found: {image}')
+    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    dataset = _innermost_dataset(loader['dataset'])
+    steps = [step for step in dataset['pipeline']
+             if 'Annotations' not in step['type']]
+    with DefaultScope.overwrite_default_scope(lib):
+        data = Compose(steps)(dict(img_path=image, img_id=0))
+        batch = model.data_preprocessor(pseudo_collate([data]), False)
+    return batch['inputs']
+
+
 def build_runner(cfg: Config):
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner

@@ -86,7 +86,8 @@ def xor_image(rng: np.random.Generator, left: int, right: int,
               cue: str = 'far') -> np.ndarray:
     """One picture of the XOR task: a red (0) or blue (1) 16 px square in the
     left strip (x < 32) and another in the right strip (x >= 132, so at least
-    102 px apart; ``near``: right next to the first, x < 60). (H, W, 3) uint8
+    102 px apart; ``near``: beside the first, 2-5 px apart on the same
+    rows, so one 3x3 conv at stride 8 sees both). (H, W, 3) uint8
     BGR, ``XOR_SIZE``."""
     h, w = XOR_SIZE
     img = textured_background(rng, h, w)
@@ -96,10 +97,11 @@ def xor_image(rng: np.random.Generator, left: int, right: int,
         right = 1 - right
     if cue in ('far', 'swapped'):
         rx = int(rng.integers(w - 28, w - side - 3))
-    else:  # next to the first
-        rx = int(rng.integers(34, 44))
-    for x, colour in ((lx, left), (rx, right)):
-        y = int(rng.integers(4, h - 4 - side))
+        ys = [int(rng.integers(4, h - 4 - side)) for _ in range(2)]
+    else:  # side by side, 2-5 px apart, on the same rows
+        rx = lx + side + int(rng.integers(2, 6))
+        ys = [int(rng.integers(4, h - 4 - side))] * 2
+    for x, y, colour in ((lx, ys[0], left), (rx, ys[1], right)):
         img[y:y + side, x:x + side] = _jitter(rng, CUE_COLOURS[colour])
     return img
 

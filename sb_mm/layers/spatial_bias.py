@@ -190,28 +190,34 @@ class SpatialBias(nn.Module):
                 out_size: Union[Sequence[int], torch.Size, None] = None
                 ) -> torch.Tensor:
         """(B, C, H, W) -> (B, m, *out_size); ``out_size`` defaults to (H, W)."""
-        if not self.fused:
-            return self.forward_plain(x, out_size)
-        reduced = self._reduce_fused(x)
-        grid = self._pool(reduced)  # (B, r, g, g)
-        batch = grid.shape[0]
-        maps = conv1d_valid_as_linear(
-            grid.flatten(2), self.mix.weight, self.mix.bias)  # (B, m, g*g)
-        maps = maps.reshape(batch, self.out_channels, self.grid_size,
-                            self.grid_size)
-        return self._resize(maps, x, out_size)
+        return self._resize(self.grid_maps(x), x, out_size)
 
     def forward_plain(self, x: torch.Tensor,
                       out_size: Union[Sequence[int], torch.Size, None] = None
                       ) -> torch.Tensor:
         """The paper's steps module by module (the reference for ``forward``)."""
+        return self._resize(self._grid_maps_plain(x), x, out_size)
+
+    def grid_maps(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) -> (B, m, g, g): the maps at the grid resolution,
+        before the resize (what ``sb_mm.visualization`` draws)."""
+        if not self.fused:
+            return self._grid_maps_plain(x)
+        reduced = self._reduce_fused(x)
+        grid = self._pool(reduced)  # (B, r, g, g)
+        batch = grid.shape[0]
+        maps = conv1d_valid_as_linear(
+            grid.flatten(2), self.mix.weight, self.mix.bias)  # (B, m, g*g)
+        return maps.reshape(batch, self.out_channels, self.grid_size,
+                            self.grid_size)
+
+    def _grid_maps_plain(self, x: torch.Tensor) -> torch.Tensor:
         reduced = self.reduce(x)
         grid = self._pool(reduced)  # (B, r, g, g)
         batch = grid.shape[0]
         seq = grid.reshape(batch, self.reduced_channels, -1).transpose(1, 2)
-        maps = self.mix(seq).transpose(1, 2).reshape(
+        return self.mix(seq).transpose(1, 2).reshape(
             batch, self.out_channels, self.grid_size, self.grid_size)
-        return self._resize(maps, x, out_size)
 
     def _reduce_fused(self, x: torch.Tensor) -> torch.Tensor:
         """``self.reduce(x)`` (conv -> norm -> act) with the BN folded into

@@ -1,5 +1,6 @@
 """Spatial bias for the ResNet backbones of MMDetection, MMSegmentation and
 MMPretrain: one implementation, mixed into each library's own ResNet."""
+import re
 from typing import Dict, Optional, Sequence
 
 import torch.nn as nn
@@ -33,6 +34,33 @@ def check_sb_cfg(sb_cfg: Optional[dict]) -> dict:
             f'sb_cfg: unknown key(s) {unknown}; valid keys are '
             f'{sorted(SB_CFG_DEFAULTS)}')
     return {**SB_CFG_DEFAULTS, **sb_cfg}
+
+
+def check_stage_flags(name: str, flags, num_stages: int) -> tuple:
+    """One bool per stage, as a tuple. Strings (``'TTTF'``, ``('True',
+    'False')``), numbers other than 0 / 1 and a wrong count raise
+    ``ValueError`` naming ``name``: ``bool('False')`` is True, so such a
+    value would otherwise switch SB on in every stage."""
+    if isinstance(flags, (str, bytes)) or not isinstance(flags,
+                                                           (list, tuple)):
+        raise ValueError(
+            f'{name} must be a list or tuple of {num_stages} bools (one per '
+            f'stage), got {flags!r}')
+    out = []
+    for i, flag in enumerate(flags):
+        if isinstance(flag, bool) or (type(flag).__name__ == 'bool_'):
+            out.append(bool(flag))
+        elif isinstance(flag, int) and flag in (0, 1):
+            out.append(bool(flag))
+        else:
+            raise ValueError(
+                f'{name}[{i}] must be True or False, got {flag!r} '
+                f'({type(flag).__name__}) in {flags!r}')
+    if len(out) != num_stages:
+        raise ValueError(
+            f'{name} has {len(out)} flags, but the backbone has '
+            f'num_stages={num_stages}: give one flag per stage')
+    return tuple(out)
 
 
 class SpatialBiasResNetMixin:
@@ -81,12 +109,8 @@ class SpatialBiasResNetMixin:
         self.sb_cfg = check_sb_cfg(sb_cfg)
         if sb_stages is None:
             sb_stages = SB_STAGES_DEFAULT[:self.num_stages]
-        sb_stages = tuple(bool(flag) for flag in sb_stages)
-        if len(sb_stages) != self.num_stages:
-            raise ValueError(
-                f'sb_stages has {len(sb_stages)} flags, but the backbone has '
-                f'num_stages={self.num_stages}: give one flag per stage')
-        self.sb_stages = sb_stages
+        self.sb_stages = check_stage_flags('sb_stages', sb_stages,
+                                           self.num_stages)
         # relative module name -> stock channel count, for checkpoint loading
         self._sb_widened_convs: Dict[str, int] = {}
         self._sb_widened_norms: Dict[str, int] = {}
@@ -151,11 +175,9 @@ class SpatialBiasResNetMixin:
             raise ValueError(
                 'block_plugins: each entry is dict(cfg=dict(type=...), '
                 f"stages=(bool, ...), blocks='all' | 'last'), got {spec!r}")
-        stages = tuple(spec.get('stages', (True, ) * self.num_stages))
-        if len(stages) != self.num_stages:
-            raise ValueError(
-                f'block_plugins: stages has {len(stages)} flags, but the '
-                f'backbone has num_stages={self.num_stages}')
+        stages = check_stage_flags(
+            'block_plugins stages',
+            spec.get('stages', (True, ) * self.num_stages), self.num_stages)
         blocks = spec.get('blocks', 'all')
         if blocks not in ('all', 'last'):
             raise ValueError(
@@ -171,8 +193,51 @@ class SpatialBiasResNetMixin:
 
     # -- loading stock checkpoints -----------------------------------------
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        self._rename_deep_stem(state_dict, prefix)
         self._expand_stock_tensors(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def _rename_deep_stem(self, state_dict: dict, prefix: str) -> None:
+        """Renames, in place, a deep stem (V1c / V1d) saved by the other
+        libraries' layout: MMPretrain builds it of three ``ConvModule``
+        (``stem.{i}.conv.*``, ``stem.{i}.bn.*``), MMDetection and
+        MMSegmentation of a flat ``Sequential`` (``stem.{3i}.*`` conv,
+        ``stem.{3i+1}.*`` norm, ReLU). So an MMPretrain V1c checkpoint
+        initialises an mmseg / mmdet V1c backbone and back."""
+        stem = getattr(self, 'stem', None)
+        if not isinstance(stem, nn.Sequential) or not len(stem):
+            return
+        conv_modules = hasattr(stem[0], 'conv')  # mmpretrain's layout
+        flat = re.compile(re.escape(prefix) + r'stem\.(\d+)\.(.+)$')
+        nested = re.compile(re.escape(prefix) +
+                            r'stem\.(\d+)\.(conv|bn|gn|ln|in|norm)\.(.+)$')
+        renamed = {}
+        for key in list(state_dict):
+            if conv_modules:
+                match = flat.match(key)
+                if not match or nested.match(key):
+                    continue
+                index, rest = int(match.group(1)), match.group(2)
+                if index % 3 == 2:
+                    continue
+                part = 'conv' if index % 3 == 0 else \
+                    getattr(stem[index // 3], 'norm_name', 'bn')
+                new = f'{prefix}stem.{index // 3}.{part}.{rest}'
+            else:
+                match = nested.match(key)
+                if not match:
+                    continue
+                index, part, rest = match.groups()
+                new = (f'{prefix}stem.'
+                       f'{3 * int(index) + (part != "conv")}.{rest}')
+            renamed[key] = new
+        for old, new in renamed.items():
+            state_dict[new] = state_dict.pop(old)
+        if renamed:
+            print_log(
+                f'{type(self).__name__}: renamed {len(renamed)} deep-stem '
+                f'tensors from the {"flat" if conv_modules else "ConvModule"}'
+                ' layout of another library', logger='current')
 
     def _expand_stock_tensors(self, state_dict: dict, prefix: str) -> None:
         """Widens, in place, stock-shaped tensors of the widened layers."""
@@ -218,6 +283,6 @@ def _channels(norm: nn.Module) -> int:
 
 
 __all__ = [
-    'SpatialBiasResNetMixin', 'check_sb_cfg', 'SB_CFG_DEFAULTS',
+    'SpatialBiasResNetMixin', 'check_sb_cfg', 'check_stage_flags', 'SB_CFG_DEFAULTS',
     'SB_STAGES_DEFAULT'
 ]

@@ -54,26 +54,16 @@ def parse_args(argv=None):
 def build_model(config: str, checkpoint: Optional[str],
                 cfg_options: Optional[dict] = None):
     """The config's model (any of the three libraries), in eval mode, with
-    the checkpoint's weights (weights-only loading)."""
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
+    the checkpoint's weights (weights-only loading), every stage out."""
+    from sb_mm.apis.runner import load_model
 
-    from sb_mm.apis.runner import build_model as build_config_model
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    backbone = cfg.model.get('backbone', {})
-    backbone.pop('init_cfg', None)
-    cfg.model.pop('pretrained', None)
-    if 'num_stages' in backbone or 'depth' in backbone:  # every stage out
-        backbone['out_indices'] = tuple(range(backbone.get('num_stages', 4)))
-    model, lib = build_config_model(cfg)
-    if hasattr(model, 'init_weights'):
-        model.init_weights()
-    if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu',
-                        logger='silent')
-    return model.eval(), cfg, lib
+    def every_stage_out(cfg):
+        backbone = cfg.model.get('backbone', {})
+        if 'num_stages' in backbone or 'depth' in backbone:
+            backbone['out_indices'] = tuple(
+                range(backbone.get('num_stages', 4)))
+
+    return load_model(config, checkpoint, cfg_options, edit=every_stage_out)
 
 
 def input_batches(model, cfg, lib: str, num_images: int,

@@ -41,8 +41,8 @@ val_dataloader = dict(
     batch_size=8, dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_iters = 400
-train_cfg = dict(max_iters=max_iters, val_interval=80)
+max_iters = 300
+train_cfg = dict(max_iters=max_iters, val_interval=60)
 # AdamW: with the demo's SGD the models that can see the cue found it later
 # and less reliably in this budget (one trial: iteration 300 vs 200)
 optim_wrapper = dict(

@@ -29,7 +29,7 @@ val_dataloader = dict(
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_epochs = 20
+max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 param_scheduler = dict(T_max=max_epochs)
 # AdamW: SGD (lr 0.1) left every model at the XOR plateau (loss ln 2) in

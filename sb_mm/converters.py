@@ -1,0 +1,219 @@
+"""Key maps between checkpoint layouts of SB-ResNets.
+
+Layouts (``X`` stage 1-4, ``Y`` block index):
+
+* ``authors`` -- the authors' timm-based SB-ResNet: torchvision ResNet names
+  (``conv1``, ``bn1``, ``layerX.Y.{conv1,bn1,conv2,bn2,conv3,bn3}``,
+  ``layerX.Y.downsample.{0,1}``, ``fc``) plus, in each SB bottleneck,
+  ``layerX.Y.SB.feature_reduction.0.weight`` (the 1x1 conv),
+  ``layerX.Y.SB.feature_reduction.1.*`` (its BN) and
+  ``layerX.Y.SB.sb_conv.{weight,bias}`` (the Conv1d over the grid
+  positions); ``bn2`` / ``conv3`` run over planes + m channels, the SB maps
+  after conv2's channels.
+* ``mmpretrain`` -- an sb_mm ``ImageClassifier`` with ``SBResNet``:
+  ``backbone.<torchvision names>`` with the SB layer at
+  ``backbone.layerX.Y.conv2.sb.{reduce.conv, reduce.bn, mix}.*`` and the
+  classifier at ``head.fc.*``; bn2 / conv3 widened in the same channel order.
+* ``backbone`` -- the backbone of that classifier without any prefix: what
+  ``init_cfg=dict(type='Pretrained', checkpoint=...)`` of an mmdet / mmseg
+  ``SBResNet`` loads (as mmdet's ``torchvision://resnet50`` is laid out).
+
+Every function returns a new ordered dict and raises ``KeyError`` naming the
+keys it could not place: nothing is dropped silently.
+"""
+import re
+from collections import OrderedDict
+from typing import Dict, List, Mapping, Tuple
+
+import torch
+
+#: authors' SB sub-module -> sb_mm's, inside ``layerX.Y.``
+_SB_PARTS = (
+    ('SB.feature_reduction.0.', 'conv2.sb.reduce.conv.'),
+    ('SB.feature_reduction.1.', 'conv2.sb.reduce.bn.'),
+    ('SB.sb_conv.', 'conv2.sb.mix.'),
+)
+#: torchvision ResNet names, shared by the authors' layout and sb_mm's
+#: ResNet (mmpretrain, mmdet, mmseg; not the deep-stem V1c / V1d)
+_STOCK = re.compile(
+    r'^(conv1\.|bn1\.|layer[1-4]\.\d+\.(conv[123]|bn[123]|downsample\.[01])\.)')
+_BLOCK = re.compile(r'^(layer[1-4]\.\d+\.)(.*)$')
+
+
+def _state_dict(checkpoint: Mapping) -> Mapping[str, torch.Tensor]:
+    """The tensors of a loaded checkpoint: its ``state_dict`` (mmengine),
+    ``model`` / ``state_dict_ema`` (timm's training script) or itself."""
+    for key in ('state_dict', 'model', 'state_dict_ema'):
+        inner = checkpoint.get(key) if isinstance(checkpoint, Mapping) \
+            else None
+        if isinstance(inner, Mapping):
+            checkpoint = inner
+            break
+    if not isinstance(checkpoint, Mapping) or not all(
+            torch.is_tensor(v) for v in checkpoint.values()):
+        raise ValueError('not a checkpoint of tensors: expected a dict of '
+                         'tensors, or one under "state_dict" / "model"')
+    return {k[len('module.'):] if k.startswith('module.') else k: v
+            for k, v in checkpoint.items()}
+
+
+def _fail(unplaced: List[str], source: str) -> None:
+    if unplaced:
+        shown = ', '.join(unplaced[:8])
+        more = f' (and {len(unplaced) - 8} more)' if len(unplaced) > 8 else ''
+        raise KeyError(f'{len(unplaced)} key(s) of the {source} checkpoint '
+                       f'have no place in the target layout: {shown}{more}')
+
+
+def authors_to_backbone(state: Mapping) -> Tuple['OrderedDict', Dict]:
+    """Authors' layout -> sb_mm ``SBResNet`` backbone keys (no prefix).
+
+    Returns ``(backbone_state, head_state)``; ``head_state`` holds ``fc.*``
+    (empty if the checkpoint has no classifier).
+    """
+    state = _state_dict(state)
+    out, head, unplaced = OrderedDict(), OrderedDict(), []
+    for key, value in state.items():
+        if key.startswith('fc.'):
+            head[key] = value
+            continue
+        if _STOCK.match(key):
+            out[key] = value
+            continue
+        match = _BLOCK.match(key)
+        new = None
+        if match:
+            block, rest = match.groups()
+            for old_part, new_part in _SB_PARTS:
+                if rest.startswith(old_part):
+                    new = block + new_part + rest[len(old_part):]
+                    break
+        if new is None:
+            unplaced.append(key)
+        else:
+            out[new] = value
+    _fail(unplaced, "authors'")
+    return out, head
+
+
+def backbone_to_authors(backbone: Mapping, head: Mapping = None
+                        ) -> 'OrderedDict':
+    """sb_mm ``SBResNet`` backbone keys (+ ``fc.*``) -> the authors' layout."""
+    out, unplaced = OrderedDict(), []
+    for key, value in _state_dict(backbone).items():
+        match = _BLOCK.match(key)
+        new = None
+        if match:  # SB first: conv2.sb.* also starts like a stock conv2
+            block, rest = match.groups()
+            for old_part, new_part in _SB_PARTS:
+                if rest.startswith(new_part):
+                    new = block + old_part + rest[len(new_part):]
+                    break
+        if new is None and _STOCK.match(key) and '.sb.' not in key:
+            new = key
+        if new is None:
+            unplaced.append(key)
+        else:
+            out[new] = value
+    _fail(unplaced, 'sb_mm backbone')
+    for key, value in (head or {}).items():
+        out[key] = value
+    return out
+
+
+def authors_to_mmpretrain(state: Mapping) -> 'OrderedDict':
+    """Authors' layout -> sb_mm ``ImageClassifier`` keys (``backbone.*``,
+    ``head.fc.*``)."""
+    backbone, head = authors_to_backbone(state)
+    out = OrderedDict(('backbone.' + k, v) for k, v in backbone.items())
+    out.update(('head.' + k, v) for k, v in head.items())
+    return out
+
+
+def split_classifier(state: Mapping) -> Tuple['OrderedDict', 'OrderedDict']:
+    """An mmpretrain classifier's keys -> ``(backbone, fc)`` without the
+    ``backbone.`` / ``head.`` prefixes. Other keys (a neck with parameters,
+    data preprocessor buffers) raise ``KeyError`` naming them."""
+    backbone, head, unplaced = OrderedDict(), OrderedDict(), []
+    for key, value in _state_dict(state).items():
+        if key.startswith('backbone.'):
+            backbone[key[len('backbone.'):]] = value
+        elif key.startswith('head.fc.'):
+            head[key[len('head.'):]] = value
+        else:
+            unplaced.append(key)
+    _fail(unplaced, 'mmpretrain classifier')
+    return backbone, head
+
+
+def mmpretrain_to_authors(state: Mapping) -> 'OrderedDict':
+    """sb_mm ``ImageClassifier`` (or backbone-only) keys -> authors' layout."""
+    state = _state_dict(state)
+    if any(k.startswith('backbone.') for k in state):
+        backbone, head = split_classifier(state)
+    else:
+        backbone, head = state, {}
+    return backbone_to_authors(backbone, head)
+
+
+
+
+def load_weights(path: str) -> Mapping[str, torch.Tensor]:
+    """The tensors of the checkpoint file ``path``, loaded with
+    ``weights_only=True`` (a file whose unpickling would run code is
+    refused); errors name the file."""
+    import os.path as osp
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint not found: {path}')
+    try:
+        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # noqa: BLE001 - re-raised with the file name
+        raise RuntimeError(
+            f'cannot load {path} as a weights-only checkpoint ({type(e).__name__}: '
+            f'{str(e).splitlines()[0] if str(e) else ""})') from e
+    try:
+        return _state_dict(checkpoint)
+    except ValueError as e:
+        raise ValueError(f'{path}: {e}') from None
+
+
+def save_weights(state: Mapping, path: str, meta: dict = None) -> None:
+    """Writes ``state`` to ``path`` atomically (temporary file, then
+    rename): as ``{'meta', 'state_dict'}`` when ``meta`` is given (the
+    OpenMMLab layout), else as a plain dict of tensors (timm's)."""
+    import os
+    import os.path as osp
+    import tempfile
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    payload = dict(state) if meta is None else dict(
+        meta=meta, state_dict=OrderedDict(state))
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def summary(state: Mapping) -> str:
+    """What a converted checkpoint holds: tensors per kind and the SB blocks."""
+    sb_blocks = sorted({k.split('.sb.')[0].split('.SB.')[0]
+                        for k in state if '.sb.' in k or '.SB.' in k})
+    head = [k for k in state if re.match(r'^(head\.)?fc\.', k)]
+    stock = len(state) - len(head) - sum(
+        1 for k in state if '.sb.' in k or '.SB.' in k)
+    return (f'{len(state)} tensors: {stock} stock ResNet, '
+            f'{len(state) - stock - len(head)} spatial bias in '
+            f'{len(sb_blocks)} blocks ({", ".join(sb_blocks)}), '
+            f'{len(head)} classifier')
+
+
+__all__ = [
+    'authors_to_backbone', 'authors_to_mmpretrain', 'backbone_to_authors',
+    'load_weights', 'mmpretrain_to_authors', 'save_weights',
+    'split_classifier', 'summary'
+]

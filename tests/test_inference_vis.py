@@ -1,0 +1,161 @@
+"""Pictures and predictions out: tools/analysis_tools/visualize_sb.py,
+SBMapVisualizationHook and demo/image_demo.py (the stock inferencers) on sb_mm
+configs, in all three libraries."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import pytest
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO = osp.join(REPO, 'configs', 'demo')
+CONFIGS = {
+    'mmdet': 'coco_maskrcnn_sb_demo.py',
+    'mmseg': 'ade20k_upernet_sb_demo.py',
+    'mmpretrain': 'in1k_sb_demo.py',
+}
+#: an image of each demo dataset (relative to data/demo)
+IMAGES = {
+    'mmdet': 'coco/val2017',
+    'mmseg': 'ade/ADEChallengeData2016/images/validation',
+    'mmpretrain': 'imagenet/val',
+}
+
+
+def run(cwd, *args, timeout=900):
+    env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='2')
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    return out
+
+
+@pytest.fixture(scope='module')
+def workspace(tmp_path_factory):
+    """data/demo (small) and, per library, a checkpoint of the demo model
+    (its initial weights, saved as mmengine saves them)."""
+    root = tmp_path_factory.mktemp('vis')
+    from sb_mm.datasets import make_all
+    make_all(str(root / 'data' / 'demo'), small=True)
+    from sb_mm.apis.runner import load_model
+    ckpts = {}
+    for lib, name in CONFIGS.items():
+        torch.manual_seed(0)
+        model, _, _ = load_model(osp.join(DEMO, name))
+        path = root / f'{lib}.pth'
+        torch.save(dict(meta=dict(note='initial weights'),
+                        state_dict=model.state_dict()), path)
+        ckpts[lib] = path
+    return root, ckpts
+
+
+def first_image(root, lib):
+    folder = root / 'data' / 'demo' / IMAGES[lib]
+    return str(folder / sorted(os.listdir(folder))[0])
+
+
+def test_grid_maps_resized_are_the_forward():
+    from sb_mm.layers import SpatialBias
+    for fused in (True, False):
+        sb = SpatialBias(16, fused=fused).train()
+        x = torch.randn(2, 16, 23, 37)
+        grid = sb.grid_maps(x)
+        assert grid.shape == (2, 3, 10, 10)
+        resized = torch.nn.functional.interpolate(
+            grid, size=(12, 19), mode='bilinear', align_corners=False)
+        torch.testing.assert_close(sb(x, (12, 19)), resized)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('lib', sorted(CONFIGS))
+def test_visualize_sb_draws_every_block(workspace, lib):
+    root, ckpts = workspace
+    image = first_image(root, lib)
+    out_dir = root / f'maps_{lib}'
+    log = run(root, osp.join(REPO, 'tools', 'analysis_tools',
+                             'visualize_sb.py'),
+              osp.join(DEMO, CONFIGS[lib]), str(ckpts[lib]), image,
+              '--out', str(out_dir))
+    from sb_mm.apis.runner import image_inputs, load_model
+    from sb_mm.visualization import sb_modules
+    model, cfg, _ = load_model(osp.join(DEMO, CONFIGS[lib]),
+                               str(ckpts[lib]))
+    blocks = sb_modules(model)
+    # the demo backbones: ResNet-18, SB in stages 1-3 (2 blocks each)
+    assert len(blocks) == 6
+    for name, module in blocks:
+        assert f'{name}: (3, 10, 10) maps' in log, (name, log[-2000:])
+    assert f'{len(blocks)} SB blocks drawn' in log
+    png = out_dir / (osp.splitext(osp.basename(image))[0] + '_sb_maps.png')
+    picture = cv2.imread(str(png))
+    assert picture is not None and picture.shape[0] > 6 * 80
+    # the printed ranges are those of the maps of that image
+    inputs = image_inputs(model, cfg, lib, image)
+    captured = {}
+    hooks = [m.register_forward_hook(
+        lambda mod, a, o, n=n: captured.setdefault(n, mod.grid_maps(a[0])))
+        for n, m in blocks]
+    with torch.no_grad():
+        model.backbone(inputs)
+    for h in hooks:
+        h.remove()
+    name = blocks[0][0]
+    lo = captured[name].min().item()
+    assert f'{name}: (3, 10, 10) maps, range [{lo:.3g}, ' in log
+
+
+@pytest.mark.slow
+def test_visualize_sb_says_when_the_model_has_no_spatial_bias(workspace):
+    root, ckpts = workspace
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
+                                  'visualize_sb.py'),
+         osp.join(DEMO, CONFIGS['mmpretrain']), 'none',
+         first_image(root, 'mmpretrain'), '--out', str(root / 'none'),
+         '--cfg-options', 'model.backbone.sb_stages=[False,False,False,False]'],
+        cwd=root, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    assert 'has no spatial-bias layer' in proc.stderr
+
+
+@pytest.mark.slow
+def test_hook_draws_maps_into_the_visualizer_backends(workspace):
+    root, _ = workspace
+    work = root / 'work_dirs' / 'hook'
+    run(root, osp.join(REPO, 'tools', 'train.py'),
+        osp.join(DEMO, CONFIGS['mmpretrain']), '--work-dir', str(work),
+        '--cfg-options', 'train_cfg.max_epochs=2', 'train_cfg.val_interval=1',
+        "custom_hooks=[dict(type='SBMapVisualizationHook',interval=2,"
+        "num_images=2)]")
+    drawn = sorted(f for _, _, fs in os.walk(work) for f in fs
+                   if f.startswith('sb_maps_'))
+    # validations after epochs 1 and 2; interval 2: only epoch 2, 2 images
+    assert drawn == ['sb_maps_0_2.png', 'sb_maps_1_2.png'], drawn
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('lib', sorted(CONFIGS))
+def test_image_demo_runs_the_stock_inferencer(workspace, lib):
+    root, ckpts = workspace
+    folder = root / 'data' / 'demo' / IMAGES[lib]
+    out_dir = root / f'demo_{lib}'
+    log = run(root, osp.join(REPO, 'demo', 'image_demo.py'), str(folder),
+              osp.join(DEMO, CONFIGS[lib]), '--weights', str(ckpts[lib]),
+              '--out-dir', str(out_dir), '--pred-score-thr', '0')
+    images = sorted(os.listdir(folder))
+    drawn = sorted(f for _, _, fs in os.walk(out_dir / 'vis') for f in fs)
+    assert len(drawn) == len(images), (drawn, log[-2000:])
+    preds = [osp.join(d, f) for d, _, fs in os.walk(out_dir / 'preds')
+             for f in fs]
+    assert preds, log[-2000:]
+    if lib == 'mmdet':
+        pred = json.load(open(preds[0]))
+        assert {'labels', 'scores', 'bboxes'} <= set(pred)
+    elif lib == 'mmpretrain':
+        pred = json.load(open(preds[0]))
+        assert len(pred) == len(images) and 'pred_label' in pred[0]
