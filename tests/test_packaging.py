@@ -1,0 +1,52 @@
+"""setup.py: what `pip install -e .` (and its extras) asks for."""
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def dry_run(target):
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pip', 'install', '--dry-run', '--no-index',
+         '--no-build-isolation', '--disable-pip-version-check', '-e', target],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('target', ['.', '.[mmdet]', '.[mmseg]',
+                                    '.[mmpretrain]', '.[all]'])
+def test_install_into_the_stack_pulls_nothing_else(target):
+    """Into an environment with torch, mmcv and the libraries (.venv), the
+    install resolves offline and would install sb_mm alone."""
+    code, out = dry_run(target)
+    assert code == 0, out[-3000:]
+    would = [line for line in out.splitlines()
+             if line.startswith('Would install')]
+    assert would == ['Would install sb_mm-0.1.0'], out[-3000:]
+
+
+def test_mmcv_is_not_an_install_requirement_but_its_range_is_declared(
+        tmp_path):
+    """pip must not try to build mmcv (it is compiled against the local
+    torch, as with the OpenMMLab packages); requirements/mminstall.txt
+    holds the range, which must admit the pinned build."""
+    from importlib.metadata import version
+    out = subprocess.run([sys.executable, 'setup.py', '-q', 'egg_info',
+                          '--egg-base', str(tmp_path)], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    requires = (tmp_path / 'sb_mm.egg-info' / 'requires.txt').read_text()
+    assert 'mmcv' not in requires
+    for extra in ('[mmdet]', '[mmseg]', '[mmpretrain]', '[all]'):
+        assert extra in requires
+    from packaging.requirements import Requirement
+    with open(osp.join(REPO, 'requirements', 'mminstall.txt')) as f:
+        lines = [l for l in f.read().splitlines()
+                 if l and not l.startswith('#')]
+    mmcv = Requirement(lines[0])
+    assert mmcv.name == 'mmcv' and mmcv.specifier.contains(
+        version('mmcv'), prereleases=True)
