@@ -64,8 +64,8 @@ def main(argv=None):
     if lib == 'mmdet':
         kwargs.update(out_dir=args.out_dir, no_save_pred=False,
                       pred_score_thr=args.pred_score_thr)
-    elif lib == 'mmseg':
-        kwargs.update(out_dir=args.out_dir)
+    elif lib == 'mmseg':  # its default prediction folder is 'pred'
+        kwargs.update(out_dir=args.out_dir, pred_out_dir='preds')
     else:
         kwargs.update(show_dir=osp.join(args.out_dir, 'vis'))
     results = inferencer(args.inputs, **kwargs)

@@ -55,9 +55,12 @@ def test_sb_names_are_stock_names_plus_sb(lib):
     s_keys, b_keys = set(stock.state_dict()), set(sb.state_dict())
     assert s_keys <= b_keys
     extra = b_keys - s_keys
-    assert extra and all('.conv2.sb.' in k for k in extra)
+    assert extra and all('.conv2.sb.' in k or '.bn2.sb_norm.' in k
+                         for k in extra)
     # layers 1-3 carry SB, layer4 none: 3 + 4 + 6 blocks
-    blocks = {k.split('.conv2.sb.')[0] for k in extra}
+    blocks = {k.split('.conv2.sb.')[0] for k in extra if '.conv2.sb.' in k}
+    assert blocks == {k.split('.bn2.sb_norm.')[0] for k in extra
+                      if '.bn2.sb_norm.' in k}
     assert len(blocks) == 13 and not any(b.startswith('layer4') for b in blocks)
 
 
@@ -124,11 +127,12 @@ def test_function_preserving_load_logs_new_tensors(tmp_path):
     blocks = [f'layer{i}.{j}' for i, n in ((1, 3), (2, 4), (3, 6))
               for j in range(n)]
     for block in blocks:
-        for name in ('conv3.weight', 'bn2.weight', 'bn2.bias',
-                     'bn2.running_mean', 'bn2.running_var'):
-            assert f'{block}.{name}' in text, f'{block}.{name} not logged'
+        assert f'{block}.conv3.weight' in text
         assert f'{block}.conv2.sb.*' in text
-    assert 'Widened 65 stock tensors' in text
+        assert f'{block}.bn2.sb_norm.*' in text
+        # the stock norm keeps its stock shape: nothing to widen there
+        assert f'{block}.bn2.weight' not in text
+    assert 'Widened 13 stock tensors' in text
     assert 'layer4.0.conv3.weight' not in text  # stage 4 has no SB
 
 
@@ -148,8 +152,10 @@ def test_gradients_reach_every_sb_parameter(lib, tmp_path):
     step()  # conv3's SB columns start at zero: they move first
     assert sb.layer1[0].conv3.weight[:, 64:].abs().sum() > 0
     step()
-    sb_params = {n: p for n, p in sb.named_parameters() if '.sb.' in n}
-    assert len(sb_params) == 13 * 5  # reduce conv, bn w/b, mix w/b
+    sb_params = {n: p for n, p in sb.named_parameters()
+                 if '.sb.' in n or '.sb_norm.' in n}
+    # reduce conv, its bn w/b, mix w/b; the maps' norm w/b
+    assert len(sb_params) == 13 * 7
     missing = [n for n, p in sb_params.items()
                if p.grad is None or p.grad.abs().sum() == 0]
     assert not missing, missing
@@ -287,7 +293,9 @@ def test_basic_block_layout():
     sb = build_backbone('mmdet', type='SBResNet', depth=18)
     block = sb.layer2[0]
     assert block.conv2.in_channels == 128 + 3
-    assert block.norm1.num_features == 128 + 3
+    # the stock norm keeps its stock shape, the maps have their own
+    assert block.norm1.num_features == 128
+    assert block.norm1.sb_norm.num_features == 3
     assert block.conv1.sb.in_channels == 64  # SB reads the block input
     assert block.conv1(torch.randn(1, 64, 16, 16)).shape == (1, 131, 8, 8)
 
@@ -303,9 +311,6 @@ def test_invalid_arguments_name_the_problem(lib):
     with pytest.raises(ValueError, match='kernel_size'):
         build_backbone(lib, type='SBResNet', depth=50,
                        sb_cfg=dict(kernel_size=7))
-    with pytest.raises(ValueError, match='GroupNorm'):
-        build_backbone(lib, type='SBResNet', depth=50,
-                       norm_cfg=dict(type='GN', num_groups=32))
 
 
 def test_frozen_stages_and_norm_eval():

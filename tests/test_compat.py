@@ -216,3 +216,53 @@ def test_run_killed_while_writing_last_checkpoint(tmp_path, mode):
     logs = (work / runner.timestamp / f'{runner.timestamp}.log').read_text()
     assert 'resumed epoch: 1' in logs
     assert runner.train_loop.epoch == 3
+
+
+def test_disk_full_during_a_save_keeps_the_previous_checkpoint(
+        tmp_path, monkeypatch):
+    """A save that fails half-way (the disk fills while epoch_2.pth is
+    written) leaves epoch_1.pth and last_checkpoint as they were, no
+    temporary file, and an error that names the file and the reason."""
+    import errno
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if '.epoch_2.pth.' in os.readlink(f'/proc/self/fd/{fd}'):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, 'fsync', fsync)
+    with pytest.raises(OSError, match=r'could not write .*epoch_2\.pth '
+                       r'\(No space left on device\); nothing was replaced'):
+        _runner(tmp_path, 2).train()
+    files = [f for f in os.listdir(tmp_path) if os.path.isfile(tmp_path / f)]
+    assert sorted(files) == ['epoch_1.pth', 'last_checkpoint']
+    assert (tmp_path / 'last_checkpoint').read_text().endswith('epoch_1.pth')
+    state = torch.load(tmp_path / 'epoch_1.pth', weights_only=True)
+    assert state['meta']['epoch'] == 1
+
+
+def test_local_checkpoint_loader_names_a_refused_file(tmp_path, monkeypatch):
+    """Shim 4: every mmengine load of a local file (init_cfg Pretrained,
+    load_from, --resume) goes through a weights-only loader whose refusal
+    names the file; mmengine's own refuses (torch's default) without
+    saying which file, and would load anything if torch's default were
+    switched off (TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD)."""
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': {'x': _Exploit()}}, bad)
+    from mmengine.runner.checkpoint import CheckpointLoader
+    with pytest.raises(pickle.UnpicklingError) as info:
+        CheckpointLoader.load_checkpoint(str(bad), map_location='cpu')
+    assert f'refused to load checkpoint {bad}' in str(info.value)
+    with pytest.raises(pickle.UnpicklingError) as info:
+        compat.ORIGINALS['CheckpointLoader.local'](str(bad), 'cpu')
+    assert str(bad) not in str(info.value)
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.raises(pickle.UnpicklingError):
+        CheckpointLoader.load_checkpoint(str(bad), map_location='cpu')
+    assert not (tmp_path / 'pwned_by_checkpoint').exists()
+    # the payload (a harmless `touch` in tmp_path) runs through mmengine's
+    # own loader once that variable is set
+    compat.ORIGINALS['CheckpointLoader.local'](str(bad), 'cpu')
+    assert (tmp_path / 'pwned_by_checkpoint').exists()

@@ -1,0 +1,242 @@
+"""Checks that stop a run where the mistake is made, naming what is wrong:
+the config, its data and the checkpoint it loads (``tools/train.py``,
+``tools/test.py``; the README's "Common errors" table lists them)."""
+import json
+import os
+import os.path as osp
+import zipfile
+from typing import Iterable, Optional
+
+from mmengine.config import Config
+
+
+# -- configs -----------------------------------------------------------------
+def read_config(path: str) -> Config:
+    """``Config.fromfile`` whose errors name the config being read (mmengine
+    names only the missing ``_base_`` file, or no file at all for a syntax
+    error)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
+    try:
+        return Config.fromfile(path)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(
+            f'{path}: a _base_ config it inherits cannot be found ({e}); '
+            "check the _base_ paths (relative to the config's folder, or "
+            "'mmdet::', 'mmseg::', 'mmpretrain::' for the stock ones)"
+        ) from None
+    except SyntaxError as e:
+        raise SyntaxError(f'{path} (or a _base_ it inherits) is not valid '
+                          f'Python: {e}') from None
+    except ImportError as e:
+        raise ImportError(f'{path}: custom_imports failed: {e}') from None
+
+
+def explain_unknown_type(err: KeyError, cfg: Config) -> Optional[KeyError]:
+    """For mmengine's ``KeyError('X is not in the <scope>::<registry>
+    registry ...')``: an error that lists the SB types of the config's
+    library and says what registers them; None for other errors."""
+    text = str(err.args[0]) if err.args else ''
+    if 'registry' not in text or ' is not in the ' not in text:
+        return None
+    name = text.split(' is not in the ')[0].strip('`\'" ')
+    lib = cfg.get('default_scope')
+    try:
+        import importlib
+        sb_types = sorted(importlib.import_module(f'sb_mm.{lib}')
+                          .SB_TYPES.values())
+    except Exception:  # noqa: BLE001 - library not installed
+        sb_types = []
+    imports = (cfg.get('custom_imports') or {}).get('imports', [])
+    hint = [f'{name!r} is not a type the {lib} registries know.']
+    if sb_types:
+        hint.append(f'SB types in {lib}: {", ".join(sb_types)}.')
+    if f'sb_mm.{lib}' not in imports:
+        hint.append(f"The config does not import them: add custom_imports="
+                    f"dict(imports=['sb_mm.{lib}'], "
+                    'allow_failed_imports=False).')
+    return KeyError(' '.join(hint) + f' (registry said: {text[:200]})')
+
+
+# -- data --------------------------------------------------------------------
+def _datasets(cfg: Config, loaders: Iterable[str]):
+    for loader in loaders:
+        loader_cfg = cfg.get(loader)
+        if not loader_cfg:
+            continue
+        stack = [loader_cfg.get('dataset')]
+        while stack:
+            ds = stack.pop()
+            if not isinstance(ds, dict):
+                continue
+            if 'dataset' in ds:
+                stack.append(ds['dataset'])
+            elif 'datasets' in ds:
+                stack.extend(ds['datasets'])
+            else:
+                yield loader, ds
+
+
+def load_json_file(path: str, what: str):
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{what} not found: {path}')
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f'{what} {path} is not JSON: {e}') from None
+
+
+def check_coco_annotations(ann_file: str) -> None:
+    """The COCO instances file parses, and every polygon has at least 3
+    points (6 numbers, an even count); the error names the annotation."""
+    data = load_json_file(ann_file, 'COCO annotation file')
+    if not isinstance(data, dict) or not {'images', 'annotations'} <= set(
+            data):
+        raise ValueError(f'{ann_file} is not a COCO instances file: it needs '
+                         "'images' and 'annotations'")
+    for ann in data['annotations']:
+        seg = ann.get('segmentation')
+        if not isinstance(seg, list):  # RLE or absent
+            continue
+        for k, poly in enumerate(seg):
+            if not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2:
+                raise ValueError(
+                    f'{ann_file}: annotation id {ann.get("id")} (image id '
+                    f'{ann.get("image_id")}) has polygon {k} with '
+                    f'{len(poly) if isinstance(poly, list) else "no"} '
+                    'numbers; a polygon needs at least 3 points (6 numbers, '
+                    'x y pairs)')
+
+
+def check_segmentation_maps(img_dir: str, seg_dir: str, img_suffix: str,
+                            seg_suffix: str) -> None:
+    """Every image has a segmentation map of its size (read from the file
+    headers); the error names both files."""
+    from PIL import Image
+    for root, _, files in os.walk(img_dir):
+        for name in sorted(files):
+            if not name.endswith(img_suffix):
+                continue
+            img = osp.join(root, name)
+            rel = osp.relpath(img, img_dir)
+            seg = osp.join(seg_dir, rel[:-len(img_suffix)] + seg_suffix)
+            if not osp.isfile(seg):
+                raise FileNotFoundError(
+                    f'segmentation map not found for {img}: {seg}')
+            try:
+                with Image.open(img) as a, Image.open(seg) as b:
+                    sizes = a.size, b.size
+            except OSError as e:
+                raise ValueError(f'cannot read {img} or {seg}: {e}') from None
+            if sizes[0] != sizes[1]:
+                raise ValueError(
+                    f'segmentation map {seg} is {sizes[1][0]}x{sizes[1][1]} '
+                    f'(w x h), its image {img} {sizes[0][0]}x{sizes[0][1]}')
+
+
+def check_data(cfg: Config, loaders=('train_dataloader', 'val_dataloader',
+                                     'test_dataloader')) -> None:
+    """Annotation files of COCO-style datasets and the image / map pairs of
+    segmentation datasets, before any worker starts."""
+    seen = set()
+    for _, ds in _datasets(cfg, loaders):
+        root = ds.get('data_root') or ''
+        prefix = ds.get('data_prefix') or {}
+        ann = ds.get('ann_file')
+        if ann and str(ann).endswith('.json'):
+            path = osp.join(root, ann)
+            if path not in seen:
+                seen.add(path)
+                check_coco_annotations(path)
+        if 'seg_map_path' in prefix and 'img_path' in prefix:
+            img_dir = osp.join(root, prefix['img_path'])
+            seg_dir = osp.join(root, prefix['seg_map_path'])
+            if (img_dir, seg_dir) not in seen and osp.isdir(img_dir):
+                seen.add((img_dir, seg_dir))
+                check_segmentation_maps(
+                    img_dir, seg_dir, ds.get('img_suffix', '.jpg'),
+                    ds.get('seg_map_suffix', '.png'))
+
+
+# -- checkpoints -------------------------------------------------------------
+def check_checkpoint_file(path: str) -> None:
+    """Exists, is not empty, and is a whole torch file (zip with its central
+    directory, or a legacy pickle)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint not found: {path}')
+    size = osp.getsize(path)
+    if size == 0:
+        raise ValueError(f'checkpoint {path} is empty (0 bytes)')
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    if head[:2] == b'PK':
+        if not zipfile.is_zipfile(path):
+            raise ValueError(
+                f'checkpoint {path} is cut short ({size} bytes, the end of '
+                'its zip archive is missing): was it truncated while '
+                'copying or saving?')
+        return
+    if head[:1] != b'\x80':
+        raise ValueError(
+            f'{path} is not a readable torch checkpoint (neither a zip nor a '
+            'pickle file); was it cut short while copying?')
+
+
+def check_checkpoint_matches(model, path: str, strict: bool = True) -> None:
+    """The checkpoint's tensors fit ``model``: the first key whose shape
+    differs is named with both shapes (``strict``: an error, else only if
+    no tensor at all fits, i.e. another architecture). Loads weights-only."""
+    import torch
+    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    state = checkpoint.get('state_dict', checkpoint) \
+        if isinstance(checkpoint, dict) else {}
+    own = model.state_dict()
+    state = {k[len('module.'):] if k.startswith('module.') else k: v
+             for k, v in state.items() if torch.is_tensor(v)}
+    # SB types widen stock tensors on load: compare those on their stock part
+    widened = {}
+    for mod_name, module in model.named_modules():
+        for attr in ('_sb_widened_convs', '_sb_widened_norms'):
+            for rel in getattr(module, attr, {}):
+                widened[f'{mod_name}.{rel}' if mod_name else rel] = True
+    fits, first = 0, None
+    for key, value in state.items():
+        if key not in own:
+            continue
+        mine = own[key]
+        owner = key.rsplit('.', 1)[0]
+        if tuple(mine.shape) == tuple(value.shape) or (
+                owner in widened and _stock_part(value.shape, mine.shape)):
+            fits += 1
+        elif first is None:
+            first = (key, tuple(value.shape), tuple(mine.shape))
+    if first is not None and (strict or fits == 0):
+        key, theirs, mine = first
+        raise ValueError(
+            f'checkpoint {path} does not fit this model: {key} is '
+            f'{list(theirs)} in the checkpoint, {list(mine)} in the model '
+            f'({fits} of {len(state)} tensors fit); is it from another '
+            'architecture or config?')
+    if fits == 0 and state:
+        raise ValueError(
+            f'checkpoint {path} shares no tensor name with this model (its '
+            f'first key: {next(iter(state))}); is it from another '
+            'architecture, or does it need a converter '
+            '(tools/model_converters/)?')
+
+
+def _stock_part(theirs, mine) -> bool:
+    """A stock tensor of a layer that SB widened: same shape but one
+    dimension, smaller in the checkpoint."""
+    if len(theirs) != len(mine):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(theirs, mine)) if a != b]
+    return len(differ) == 1 and theirs[differ[0]] < mine[differ[0]]
+
+
+__all__ = [
+    'check_checkpoint_file', 'check_checkpoint_matches',
+    'check_coco_annotations', 'check_data', 'check_segmentation_maps',
+    'explain_unknown_type', 'load_json_file', 'read_config'
+]

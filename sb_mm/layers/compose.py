@@ -1,0 +1,61 @@
+"""Put spatial bias into any block: one call on the block's own modules."""
+from typing import Optional
+
+import torch.nn as nn
+
+from .conv_with_spatial_bias import attach_spatial_bias
+from .norm_with_spatial_bias import attach_sb_norm
+from .spatial_bias import SpatialBias
+from .widen import widen_conv_input
+
+
+def add_spatial_bias(block: nn.Module,
+                     conv: str,
+                     consumer: str,
+                     norm: Optional[str] = None,
+                     sb_norm_cfg: Optional[dict] = None,
+                     reduced_channels: int = 5,
+                     grid_size: int = 10,
+                     kernel_size: int = 3,
+                     fused: bool = True) -> SpatialBias:
+    """Adds spatial bias to ``block`` in place, where the paper puts it.
+
+    The submodule named ``conv`` (a spatial conv of the block) also emits the
+    m = reduced_channels - kernel_size + 1 SB maps computed from its own
+    input, concatenated after its C output channels; ``norm`` (the norm
+    between that conv and the next one, if any) gets an ``sb_norm`` for the
+    maps and keeps its stock function over C; ``consumer`` (the conv that
+    reads them) is replaced by a copy with m more input channels, whose
+    weights for them are fresh. The block's ``forward()`` runs unchanged.
+    Names are dotted paths inside ``block`` (``'conv2'``, ``'branch.1'``).
+
+    Returns the :class:`SpatialBias` layer (``block.<conv>.sb``).
+
+    Example, a torchvision Bottleneck (conv1 -> bn1 -> conv2 -> bn2 ->
+    conv3)::
+
+        from torchvision.models.resnet import Bottleneck
+        from sb_mm.layers import add_spatial_bias
+        block = Bottleneck(256, 64)
+        add_spatial_bias(block, conv='conv2', norm='bn2', consumer='conv3')
+        block(torch.randn(2, 256, 56, 56))  # (2, 256, 56, 56)
+    """
+    emitting = block.get_submodule(conv)
+    sb = SpatialBias(
+        emitting.in_channels,
+        reduced_channels=reduced_channels,
+        grid_size=grid_size,
+        kernel_size=kernel_size,
+        norm_cfg=sb_norm_cfg,
+        fused=fused)
+    attach_spatial_bias(emitting, sb)
+    if norm is not None:
+        attach_sb_norm(block.get_submodule(norm), sb.out_channels)
+    parent_name, _, attr = consumer.rpartition('.')
+    parent = block.get_submodule(parent_name) if parent_name else block
+    setattr(parent, attr, widen_conv_input(getattr(parent, attr),
+                                           sb.out_channels))
+    return sb
+
+
+__all__ = ['add_spatial_bias']

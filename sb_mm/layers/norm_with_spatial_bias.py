@@ -1,0 +1,149 @@
+"""A norm layer that also normalises the spatial-bias maps, keeping its own
+names and shapes."""
+import sys
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
+
+
+class SpatialBiasNormMixin:
+    """Makes a norm layer over C channels take C + m: the first C channels
+    go through the layer itself (stock function, stock parameter names and
+    shapes), the m spatial-bias maps through its submodule ``sb_norm``.
+
+    ``x`` (B, C + m, H, W) -> (B, C + m, H, W). For BatchNorm-type layers
+    ``sb_norm`` is the same type over m channels, so the pair computes
+    exactly what one BatchNorm over C + m channels computes (per-channel
+    statistics split exactly); it then runs as one ``F.batch_norm`` over the
+    concatenated parameters and statistics. For other norms (GroupNorm,
+    GroupNorm under weight-standardised convs, LayerNorm-type, ...) the stock
+    norm keeps its groups over C and ``sb_norm`` normalises the maps on
+    their own (:func:`sb_norm_for`).
+    """
+
+    sb_norm: nn.Module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        channels = _channels(self)
+        if _fusable(self, self.sb_norm):
+            return _fused_batch_norm(self, self.sb_norm, x)
+        return torch.cat([super().forward(x[:, :channels]),
+                          self.sb_norm(x[:, channels:])], dim=1)
+
+
+def _channels(norm: nn.Module) -> int:
+    return norm.num_features if hasattr(norm, 'num_features') \
+        else norm.num_channels
+
+
+def _fusable(norm: nn.Module, sb_norm: nn.Module) -> bool:
+    base = type(norm).__mro__[2] if isinstance(norm, SpatialBiasNormMixin) \
+        else type(norm)
+    return (isinstance(norm, _BatchNorm) and type(sb_norm) is base
+            and not isinstance(norm, nn.SyncBatchNorm)
+            and norm.affine == sb_norm.affine
+            and norm.track_running_stats == sb_norm.track_running_stats
+            and norm.eps == sb_norm.eps and norm.momentum == sb_norm.momentum)
+
+
+def _cat(a: Optional[torch.Tensor], b: Optional[torch.Tensor]):
+    return None if a is None else torch.cat([a, b])
+
+
+def _fused_batch_norm(norm: _BatchNorm, sb_norm: _BatchNorm,
+                      x: torch.Tensor) -> torch.Tensor:
+    """``torch.cat([norm(x[:, :C]), sb_norm(x[:, C:])], 1)`` as one
+    ``F.batch_norm``, with the running statistics of both updated as each
+    would update its own (``_BatchNorm.forward``'s rules)."""
+    factor = 0.0 if norm.momentum is None else norm.momentum
+    if norm.training and norm.track_running_stats:
+        for layer in (norm, sb_norm):
+            if layer.num_batches_tracked is not None:
+                layer.num_batches_tracked.add_(1)
+        if norm.momentum is None:
+            factor = 1.0 / float(norm.num_batches_tracked)
+    use_batch_stats = norm.training or norm.running_mean is None
+    mean = _cat(norm.running_mean, sb_norm.running_mean)
+    var = _cat(norm.running_var, sb_norm.running_var)
+    update = norm.training and norm.track_running_stats
+    out = F.batch_norm(
+        x, mean if (not norm.training or update) else None,
+        var if (not norm.training or update) else None,
+        _cat(norm.weight, sb_norm.weight), _cat(norm.bias, sb_norm.bias),
+        use_batch_stats, factor, norm.eps)
+    if update and mean is not None:  # batch_norm updated the copies
+        channels = norm.num_features
+        with torch.no_grad():
+            norm.running_mean.copy_(mean[:channels])
+            sb_norm.running_mean.copy_(mean[channels:])
+            norm.running_var.copy_(var[:channels])
+            sb_norm.running_var.copy_(var[channels:])
+    return out
+
+
+def sb_norm_for(norm: nn.Module, extra: int) -> nn.Module:
+    """The norm of the m SB maps beside ``norm``: the same BatchNorm type
+    (eps, momentum, affine, tracking, ``requires_grad`` as ``norm``) for
+    BatchNorm-type layers; for any other norm a ``GroupNorm(1, m)`` (the
+    maps normalised together per image, as GroupNorm / LayerNorm do),
+    affine as ``norm``."""
+    if isinstance(norm, _BatchNorm):
+        cls = type(norm)
+        if isinstance(norm, SpatialBiasNormMixin):
+            cls = type(norm).__mro__[2]
+        new = cls(extra, eps=norm.eps, momentum=norm.momentum,
+                  affine=norm.affine,
+                  track_running_stats=norm.track_running_stats)
+    else:
+        new = nn.GroupNorm(1, extra, eps=getattr(norm, 'eps', 1e-5),
+                           affine=getattr(norm, 'affine',
+                                          getattr(norm, 'elementwise_affine',
+                                                  True)))
+    for name, param in new.named_parameters(recurse=False):
+        own = getattr(norm, name, None)
+        if isinstance(own, nn.Parameter):
+            param.requires_grad = own.requires_grad
+    new.train(norm.training)
+    return new
+
+
+_CLASSES: Dict[type, type] = {}
+
+
+def _with_spatial_bias_class(norm_cls: type) -> type:
+    """The subclass of ``norm_cls`` that also normalises SB maps (cached,
+    published in this module so that models pickle)."""
+    if issubclass(norm_cls, SpatialBiasNormMixin):
+        return norm_cls
+    if norm_cls in _CLASSES:
+        return _CLASSES[norm_cls]
+    name = f'{norm_cls.__name__}WithSpatialBias'
+    module = sys.modules[__name__]
+    if hasattr(module, name):
+        name = f'{norm_cls.__module__.replace(".", "_")}_{name}'
+    cls = type(name, (SpatialBiasNormMixin, norm_cls), {
+        '__module__': __name__,
+        '__qualname__': name,
+        '__doc__': f'{norm_cls.__name__} that also normalises spatial-bias '
+        'maps.',
+    })
+    setattr(module, name, cls)
+    _CLASSES[norm_cls] = cls
+    return cls
+
+
+def attach_sb_norm(norm: nn.Module, extra: int) -> nn.Module:
+    """Turns ``norm`` in place into a norm over C + ``extra`` channels whose
+    stock part is itself (parameters, buffers, names unchanged) and whose
+    last ``extra`` channels go through a new ``sb_norm``
+    (:func:`sb_norm_for`). Returns ``norm``."""
+    sb_norm = sb_norm_for(norm, extra)
+    norm.__class__ = _with_spatial_bias_class(type(norm))
+    norm.sb_norm = sb_norm
+    return norm
+
+
+__all__ = ['SpatialBiasNormMixin', 'attach_sb_norm', 'sb_norm_for']

@@ -1,0 +1,171 @@
+"""The norm after the SB conv: the stock norm over its stock channels plus a
+small ``sb_norm`` over the m SB maps, for every norm a config uses."""
+import pytest
+import torch
+import torch.nn as nn
+
+from conftest import LIBRARIES, build_backbone
+from sb_mm.layers.norm_with_spatial_bias import attach_sb_norm
+
+
+def _split_of(one: nn.BatchNorm2d, channels: int, cls=None):
+    """A split norm holding exactly ``one``'s per-channel values."""
+    cls = cls or type(one)
+    stock = cls(channels, eps=one.eps, momentum=one.momentum)
+    norm = attach_sb_norm(stock, one.num_features - channels)
+    with torch.no_grad():
+        for name in ('weight', 'bias', 'running_mean', 'running_var'):
+            getattr(norm, name).copy_(getattr(one, name)[:channels])
+            getattr(norm.sb_norm, name).copy_(getattr(one, name)[channels:])
+    return norm
+
+
+@pytest.mark.parametrize('momentum', [0.1, None])
+@pytest.mark.parametrize('cls', [nn.BatchNorm2d, nn.SyncBatchNorm])
+def test_split_batch_norm_is_one_batch_norm_over_all_channels(momentum, cls):
+    """Per-channel statistics split exactly: outputs, gradients, running
+    statistics and batch counts equal one BN over C + m (SyncBN, which runs
+    as two layers, too)."""
+    one = nn.BatchNorm2d(8 + 3, momentum=momentum)
+    with torch.no_grad():
+        one.weight.uniform_(0.5, 1.5)
+        one.bias.uniform_(-0.5, 0.5)
+    split = _split_of(one, 8, cls)
+    for _ in range(3):
+        x = torch.randn(4, 11, 5, 6, requires_grad=True)
+        x2 = x.detach().clone().requires_grad_()
+        a, b = one(x), split(x2)
+        torch.testing.assert_close(a, b)
+        a.square().sum().backward()
+        b.square().sum().backward()
+        torch.testing.assert_close(x.grad, x2.grad)
+    torch.testing.assert_close(
+        one.weight.grad, torch.cat([split.weight.grad,
+                                    split.sb_norm.weight.grad]))
+    for name in ('running_mean', 'running_var'):
+        torch.testing.assert_close(getattr(one, name), torch.cat(
+            [getattr(split, name), getattr(split.sb_norm, name)]))
+    assert int(split.num_batches_tracked) == 3 == int(
+        split.sb_norm.num_batches_tracked)
+    one.eval()
+    split.eval()
+    x = torch.randn(2, 11, 5, 6)
+    torch.testing.assert_close(one(x), split(x))
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_bn_backbone_keeps_stock_norm_shapes_and_parameter_count(lib):
+    sb = build_backbone(lib, type='SBResNet', depth=50)
+    stock = build_backbone(lib, type='ResNet', depth=50)
+    block = sb.layer2[0]
+    assert block.bn2.num_features == 128 and block.bn2.sb_norm.num_features == 3
+    # every stock tensor keeps its stock shape except conv3's input columns
+    mine = sb.state_dict()
+    for key, value in stock.state_dict().items():
+        if key.endswith('conv3.weight') and not key.startswith('layer4'):
+            assert mine[key].shape[1] == value.shape[1] + 3, key
+        else:
+            assert mine[key].shape == value.shape, key
+
+
+def _old_layout(state: dict) -> dict:
+    """A state dict as sb_mm 0.1 saved it: one norm over C + m."""
+    old = {}
+    for key, value in state.items():
+        if '.sb_norm.' in key:
+            continue
+        base, _, tensor = key.rpartition('.')
+        sb_key = f'{base}.sb_norm.{tensor}'
+        if sb_key in state and tensor != 'num_batches_tracked':
+            value = torch.cat([value, state[sb_key]])
+        old[key] = value
+    return old
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_checkpoints_of_the_one_norm_layout_still_load(lib):
+    torch.manual_seed(0)
+    trained = build_backbone(lib, type='SBResNet', depth=18)
+    with torch.no_grad():  # statistics a trained model would have
+        for m in trained.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-1, 1)
+                m.running_var.uniform_(0.5, 2)
+                m.weight.uniform_(0.5, 1.5)
+    old = _old_layout(trained.state_dict())
+    assert old['layer1.0.bn1.weight'].shape == (64 + 3, )
+    fresh = build_backbone(lib, type='SBResNet', depth=18)
+    result = fresh.load_state_dict(old, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    for key, value in trained.state_dict().items():
+        assert torch.equal(fresh.state_dict()[key], value), key
+    x = torch.randn(2, 3, 64, 80)
+    trained.eval()
+    fresh.eval()
+    torch.testing.assert_close(fresh(x)[-1], trained(x)[-1])
+
+
+GN_CASES = [
+    dict(norm_cfg=dict(type='GN', num_groups=32, requires_grad=True)),
+    dict(norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),
+         conv_cfg=dict(type='ConvWS')),
+]
+
+
+@pytest.mark.parametrize('lib', ['mmdet', 'mmseg'])
+@pytest.mark.parametrize('case', range(len(GN_CASES)))
+def test_group_norm_backbones_build_train_and_load_stock_weights(lib, case):
+    """GroupNorm (and GN + weight standardisation) configs: the stock GN
+    keeps its 32 groups over its stock channels, the maps get GroupNorm(1,
+    m); a stock GN checkpoint loads function-preservingly."""
+    kw = GN_CASES[case]
+    if lib == 'mmseg' and 'conv_cfg' in kw:
+        pytest.skip('mmseg has no ConvWS configs')
+    torch.manual_seed(0)
+    sb = build_backbone(lib, type='SBResNet', depth=50, **kw)
+    stock = build_backbone(lib, type='ResNet', depth=50, **kw)
+    norm = sb.layer1[0].gn2
+    assert (norm.num_groups, norm.num_channels) == (32, 64)
+    assert isinstance(norm.sb_norm, nn.GroupNorm)
+    assert (norm.sb_norm.num_groups, norm.sb_norm.num_channels) == (1, 3)
+    sb.train()
+    out = sb(torch.randn(2, 3, 64, 64))
+    sum(o.mean() for o in out).backward()
+    assert sb.layer1[0].conv2.sb.mix.weight.grad is not None
+    assert torch.isfinite(norm.sb_norm.weight.grad).all()
+    # a stock GN checkpoint: same outputs right after loading
+    sb2 = build_backbone(lib, type='SBResNet', depth=50, **kw)
+    sb2.load_state_dict(stock.state_dict(), strict=False)
+    sb2.eval()
+    stock.eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        torch.testing.assert_close(sb2(x)[-1], stock(x)[-1])
+
+
+def test_add_spatial_bias_on_a_custom_block():
+    """The README's example: SB in a torchvision Bottleneck with one call;
+    its forward runs unchanged, stock names and shapes stay but conv3's
+    input and bn2's sb_norm, and the maps reach the output."""
+    from torchvision.models.resnet import Bottleneck
+
+    from sb_mm.layers import add_spatial_bias
+    torch.manual_seed(0)
+    block = Bottleneck(256, 64)
+    stock = {k: v.shape for k, v in block.state_dict().items()}
+    sb = add_spatial_bias(block, conv='conv2', norm='bn2', consumer='conv3')
+    assert block.conv2.sb is sb
+    x = torch.randn(2, 256, 20, 28)
+    out = block(x)
+    assert out.shape == (2, 256, 20, 28)
+    state = block.state_dict()
+    for key, shape in stock.items():
+        if key == 'conv3.weight':
+            assert state[key].shape == (256, 64 + 3, 1, 1)
+        else:
+            assert state[key].shape == shape, key
+    assert {k for k in state if k not in stock} == {
+        *(f'conv2.sb.{k}' for k in sb.state_dict()),
+        *(f'bn2.sb_norm.{k}' for k in block.bn2.sb_norm.state_dict())}
+    out.sum().backward()
+    assert sb.mix.weight.grad.abs().sum() > 0
