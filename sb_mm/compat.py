@@ -22,6 +22,14 @@ in one place. Applied once on ``import sb_mm``; each has a test in
    write, the pointer is left empty and ``--resume`` starts from scratch. The
    hook module's ``open`` is replaced by :func:`atomic_open`, which gives
    writes the same temporary-file-and-replace treatment.
+4. mmengine's local checkpoint loader (``load_from_local``, behind
+   ``init_cfg=dict(type='Pretrained')``, ``load_from``, ``--resume`` and
+   ``tools/test.py``) calls ``torch.load`` without ``weights_only`` and,
+   when torch refuses a file that would run code, the error does not say
+   which file (a config can name several). It is replaced by
+   :func:`load_checkpoint_file`: ``weights_only=True`` explicitly (not left
+   to torch's default or an environment variable), and a refusal names the
+   file.
 """
 import os
 import tempfile
@@ -88,6 +96,12 @@ def atomic_write(data, filepath, mode: str = 'wb', encoding=None) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, filepath)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise OSError(e.errno, f'could not write {filepath} ({e.strerror or e});'
+                      ' nothing was replaced: the previous file, if any, is '
+                      'unchanged') from e
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -136,6 +150,36 @@ def atomic_open(file, mode: str = 'r', *args, **kwargs):
     return open(file, mode, *args, **kwargs)
 
 
+def load_checkpoint_file(filename, map_location=None):
+    """``torch.load(filename, weights_only=True)``; a file whose unpickling
+    would call anything beyond tensors and mmengine's own bookkeeping types
+    is refused with an ``UnpicklingError`` that names it."""
+    import pickle
+    filename = os.path.expanduser(os.fspath(filename))
+    if not os.path.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()
+        reason = next((line for line in first if 'Unsupported global' in line
+                       or 'GLOBAL' in line), first[0] if first else '')
+        raise pickle.UnpicklingError(
+            f'refused to load checkpoint {filename}: unpickling it would run '
+            f'code or build objects that are not weights ({reason.strip()}). '
+            'Load only checkpoints you trust; a weights-only copy can be '
+            'made where the file came from with torch.save(state_dict)'
+        ) from None
+
+
+def _named_weights_only_loader() -> None:
+    from mmengine.runner.checkpoint import CheckpointLoader
+    ORIGINALS['CheckpointLoader.local'] = CheckpointLoader._schemes['']
+    CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file,
+                                     force=True)
+
+
 def _atomic_last_checkpoint() -> None:
     import mmengine.hooks.checkpoint_hook as hook_module
     ORIGINALS['checkpoint_hook.open'] = getattr(hook_module, 'open', open)
@@ -167,4 +211,5 @@ def apply() -> None:
     _allow_mmengine_checkpoints()
     _atomic_local_backend()
     _atomic_last_checkpoint()
+    _named_weights_only_loader()
     _APPLIED = True

@@ -165,12 +165,8 @@ def load_weights(path: str) -> Mapping[str, torch.Tensor]:
     import os.path as osp
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint not found: {path}')
-    try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # noqa: BLE001 - re-raised with the file name
-        raise RuntimeError(
-            f'cannot load {path} as a weights-only checkpoint ({type(e).__name__}: '
-            f'{str(e).splitlines()[0] if str(e) else ""})') from e
+    from .compat import load_checkpoint_file
+    checkpoint = load_checkpoint_file(path, map_location='cpu')
     try:
         return _state_dict(checkpoint)
     except ValueError as e:

@@ -1,6 +1,7 @@
 """SB backbones for MMDetection: ``custom_imports=dict(imports=['sb_mm.mmdet'])``
 then ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmdet'``."""
-from mmdet.models.backbones import ResNet, ResNetV1d, ResNeXt
+from mmdet.models.backbones import (DetectoRS_ResNet, RegNet, ResNeSt,
+                                    ResNet, ResNetV1d, ResNeXt)
 from mmdet.registry import HOOKS, MODELS
 
 from .hooks import SBMapVisualizationHook
@@ -33,7 +34,26 @@ class SBResNeXt(SpatialBiasResNetMixin, ResNeXt):
 
 
 #: stock type name -> SB type name, for configs that swap the backbone type
+@MODELS.register_module()
+class SBRegNet(SpatialBiasResNetMixin, RegNet):
+    """MMDetection's ``RegNet`` with spatial bias (ResNeXt bottlenecks: the
+    grouped conv2 emits the maps)."""
+
+
+@MODELS.register_module()
+class SBResNeSt(SpatialBiasResNetMixin, ResNeSt):
+    """MMDetection's ``ResNeSt`` with spatial bias: the split-attention
+    conv2 emits the maps; they go to conv3 directly (no norm2 in ResNeSt)."""
+
+
+@MODELS.register_module()
+class SBDetectoRS_ResNet(SpatialBiasResNetMixin, DetectoRS_ResNet):
+    """MMDetection's ``DetectoRS_ResNet`` (switchable atrous conv2, RFP)
+    with spatial bias: the SAC conv2 emits the maps."""
+
+
 SB_TYPES = dict(ResNet='SBResNet', ResNetV1d='SBResNetV1d',
-                ResNeXt='SBResNeXt')
+                ResNeXt='SBResNeXt', RegNet='SBRegNet', ResNeSt='SBResNeSt',
+                DetectoRS_ResNet='SBDetectoRS_ResNet')
 
 HOOKS.register_module(module=SBMapVisualizationHook)

@@ -1,8 +1,9 @@
 """SB backbones for MMPretrain:
 ``custom_imports=dict(imports=['sb_mm.mmpretrain'])`` then
 ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmpretrain'``."""
-from mmpretrain.models.backbones import (ResNet, ResNet_CIFAR, ResNetV1c,
-                                         ResNetV1d, ResNeXt)
+from mmpretrain.models.backbones import (RegNet, ResNeSt, ResNet,
+                                         ResNet_CIFAR, ResNetV1c, ResNetV1d,
+                                         ResNeXt, SEResNet, SEResNeXt)
 from mmpretrain.datasets import CIFAR100
 from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
@@ -37,9 +38,35 @@ class SBResNet_CIFAR(SpatialBiasResNetMixin, ResNet_CIFAR):
     bias."""
 
 
+@MODELS.register_module()
+class SBSEResNet(SpatialBiasResNetMixin, SEResNet):
+    """MMPretrain's ``SEResNet`` with spatial bias (conv2 of each SE
+    bottleneck emits the maps; the SE layer after conv3 is unchanged)."""
+
+
+@MODELS.register_module()
+class SBSEResNeXt(SpatialBiasResNetMixin, SEResNeXt):
+    """MMPretrain's ``SEResNeXt`` with spatial bias."""
+
+
+@MODELS.register_module()
+class SBRegNet(SpatialBiasResNetMixin, RegNet):
+    """MMPretrain's ``RegNet`` with spatial bias (its blocks are ResNeXt
+    bottlenecks: the grouped conv2 emits the maps)."""
+
+
+@MODELS.register_module()
+class SBResNeSt(SpatialBiasResNetMixin, ResNeSt):
+    """MMPretrain's ``ResNeSt`` with spatial bias: the split-attention conv2
+    emits the maps from its input; they go to conv3 directly, as that
+    conv's output does (ResNeSt normalises inside the split attention)."""
+
+
 SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
-                ResNet_CIFAR='SBResNet_CIFAR')
+                ResNet_CIFAR='SBResNet_CIFAR', SEResNet='SBSEResNet',
+                SEResNeXt='SBSEResNeXt', RegNet='SBRegNet',
+                ResNeSt='SBResNeSt')
 
 
 @DATASETS.register_module()

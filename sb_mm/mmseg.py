@@ -1,6 +1,7 @@
 """SB backbones for MMSegmentation: ``custom_imports=dict(imports=['sb_mm.mmseg'])``
 then ``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
-from mmseg.models.backbones import ResNet, ResNetV1c, ResNetV1d, ResNeXt
+from mmseg.models.backbones import (ResNeSt, ResNet, ResNetV1c, ResNetV1d,
+                                    ResNeXt)
 from mmseg.registry import HOOKS, MODELS
 
 from .hooks import SBMapVisualizationHook
@@ -28,7 +29,14 @@ class SBResNeXt(SpatialBiasResNetMixin, ResNeXt):
     """MMSegmentation's ``ResNeXt`` with spatial bias."""
 
 
+@MODELS.register_module()
+class SBResNeSt(SpatialBiasResNetMixin, ResNeSt):
+    """MMSegmentation's ``ResNeSt`` with spatial bias: the split-attention
+    conv2 emits the maps; they go to conv3 directly (no norm2 in ResNeSt)."""
+
+
 SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
-                ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt')
+                ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
+                ResNeSt='SBResNeSt')
 
 HOOKS.register_module(module=SBMapVisualizationHook)

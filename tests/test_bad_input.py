@@ -155,12 +155,13 @@ CASES = {
         'an SB type without `custom_imports` of sb_mm',
         lambda t: _unknown_type(t, []), KeyError,
         r"'SBResNet50' is not a type the mmdet registries know\. SB types "
-        r"in mmdet: SBResNet, .*add custom_imports=dict\(imports="
-        r"\['sb_mm.mmdet'\]"),
+        r"in mmdet: .*SBResNet, SBResNetV1c, .*add custom_imports="
+        r"dict\(imports=\['sb_mm.mmdet'\]"),
     'unknown_type_typo': (
         'a misspelt SB type', lambda t: _unknown_type(t, ['sb_mm.mmdet']),
         KeyError, r"'SBResNet50' is not a type the mmdet registries know\. "
-        r'SB types in mmdet: SBResNet, SBResNetV1c, SBResNetV1d, SBResNeXt'),
+        r'SB types in mmdet: SBDetectoRS_ResNet, SBRegNet, SBResNeSt, '
+        r'SBResNeXt, SBResNet, SBResNetV1c, SBResNetV1d\. \(registry'),
     'config_missing': (
         'a config file that does not exist',
         lambda t: __import__('sb_mm.apis.runner', fromlist=['x'])

@@ -205,7 +205,7 @@ def test_block_plugins_run_after_basic_blocks(lib):
 
 
 def test_block_plugins_name_their_mistakes():
-    with pytest.raises(ValueError, match='block_plugins: stages has 3'):
+    with pytest.raises(ValueError, match='block_plugins stages has 3'):
         build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
             dict(cfg=dict(type='ContextBlock', ratio=.25),
                  stages=(True, ) * 3)])

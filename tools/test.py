@@ -29,6 +29,7 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = R.config_from_args(args)
     R.check_data_roots(cfg, loaders=('test_dataloader', ))
+    R.check_data(cfg, loaders=('test_dataloader', ))
     R.check_checkpoint(args.checkpoint)
     cfg.load_from = args.checkpoint
     if args.show_dir:
@@ -39,6 +40,7 @@ def main(argv=None):
         R.prepare_out(cfg, args.out)
     R.setup_launcher(cfg, args.launcher)
     runner = R.build_runner(cfg)
+    R.check_load_from(runner, cfg, strict=True)
     if args.out:
         R.add_result_dump(runner, cfg, args.out)
     return runner.test()

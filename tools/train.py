@@ -31,6 +31,7 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = R.config_from_args(args)
     R.check_data_roots(cfg)
+    R.check_data(cfg, loaders=('train_dataloader', 'val_dataloader'))
     if args.amp:
         R.apply_amp(cfg)
     if args.auto_scale_lr:
@@ -38,6 +39,7 @@ def main(argv=None):
     R.apply_resume(cfg, args.resume)
     R.setup_launcher(cfg, args.launcher)
     runner = R.build_runner(cfg)
+    R.check_load_from(runner, cfg, strict=False)
     runner.train()
 
 

@@ -43,8 +43,12 @@ def explain_unknown_type(err: KeyError, cfg: Config) -> Optional[KeyError]:
     lib = cfg.get('default_scope')
     try:
         import importlib
-        sb_types = sorted(importlib.import_module(f'sb_mm.{lib}')
-                          .SB_TYPES.values())
+        importlib.import_module(f'sb_mm.{lib}')
+        models = importlib.import_module(f'{lib}.registry').MODELS
+        sb_types = sorted(
+            name for name, cls in models.module_dict.items()
+            if getattr(cls, '__module__', '').startswith('sb_mm.')
+            and name.startswith('SB'))
     except Exception:  # noqa: BLE001 - library not installed
         sb_types = []
     imports = (cfg.get('custom_imports') or {}).get('imports', [])
@@ -188,18 +192,22 @@ def check_checkpoint_matches(model, path: str, strict: bool = True) -> None:
     differs is named with both shapes (``strict``: an error, else only if
     no tensor at all fits, i.e. another architecture). Loads weights-only."""
     import torch
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+
+    from ..compat import load_checkpoint_file
+    checkpoint = load_checkpoint_file(path, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint) \
         if isinstance(checkpoint, dict) else {}
     own = model.state_dict()
     state = {k[len('module.'):] if k.startswith('module.') else k: v
              for k, v in state.items() if torch.is_tensor(v)}
     # SB types widen stock tensors on load: compare those on their stock part
+    # and the split norms (stock norm + sb_norm) take the one-norm layout of
+    # sb_mm 0.1 checkpoints
     widened = {}
     for mod_name, module in model.named_modules():
-        for attr in ('_sb_widened_convs', '_sb_widened_norms'):
+        for attr in ('_sb_widened_convs', '_sb_split_norms'):
             for rel in getattr(module, attr, {}):
-                widened[f'{mod_name}.{rel}' if mod_name else rel] = True
+                widened[f'{mod_name}.{rel}' if mod_name else rel] = attr
     fits, first = 0, None
     for key, value in state.items():
         if key not in own:
@@ -207,7 +215,10 @@ def check_checkpoint_matches(model, path: str, strict: bool = True) -> None:
         mine = own[key]
         owner = key.rsplit('.', 1)[0]
         if tuple(mine.shape) == tuple(value.shape) or (
-                owner in widened and _stock_part(value.shape, mine.shape)):
+                widened.get(owner) == '_sb_widened_convs'
+                and _stock_part(value.shape, mine.shape)) or (
+                widened.get(owner) == '_sb_split_norms'
+                and value.dim() == 1 and value.shape[0] > mine.shape[0]):
             fits += 1
         elif first is None:
             first = (key, tuple(value.shape), tuple(mine.shape))

@@ -8,6 +8,9 @@ from typing import Optional
 import torch
 from mmengine.config import Config, ConfigDict
 
+from .checks import (check_checkpoint_file, check_checkpoint_matches,
+                     check_data, explain_unknown_type)
+
 LIBRARIES = ('mmdet', 'mmseg', 'mmpretrain')
 
 
@@ -33,9 +36,8 @@ def config_from_args(args) -> Config:
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Reads a config, merges ``--cfg-options``, checks its library."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
+    from .checks import read_config
+    cfg = read_config(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     library_of(cfg)
@@ -132,20 +134,39 @@ def build_model(cfg: Config):
         importlib.import_module(name)
     models = importlib.import_module(f'{lib}.registry').MODELS
     with DefaultScope.overwrite_default_scope(lib):
-        return models.build(cfg.model), lib
+        try:
+            return models.build(cfg.model), lib
+        except KeyError as err:
+            raise (explain_unknown_type(err, cfg) or err) from None
+
+
+def _drop_pretrained(node) -> None:
+    """Removes, in place, every ``pretrained=...`` and every Pretrained
+    ``init_cfg`` of a model config (nested ones too, e.g. DetectoRS's
+    ``rfp_backbone``): the checkpoint given to :func:`load_model` is what
+    the weights come from, and nothing is downloaded."""
+    if isinstance(node, dict):
+        node.pop('pretrained', None)
+        init = node.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            node.pop('init_cfg')
+        for value in node.values():
+            _drop_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _drop_pretrained(value)
 
 
 def load_model(config: str, checkpoint: Optional[str] = None,
                cfg_options: Optional[dict] = None, edit=None):
     """A config's model in eval mode on the CPU, with ``checkpoint``'s
     weights (mmengine's ``load_checkpoint``: weights-only, see
-    ``sb_mm.compat``); the backbone's ``init_cfg`` is dropped, so nothing is
-    downloaded. ``edit(cfg)`` may change the config before the build.
+    ``sb_mm.compat``); Pretrained ``init_cfg`` and ``pretrained`` settings
+    are dropped, so nothing is downloaded. ``edit(cfg)`` may change the config before the build.
     Returns ``(model, cfg, library)``."""
     from mmengine.runner import load_checkpoint
     cfg = load_config(config, cfg_options)
-    cfg.model.get('backbone', {}).pop('init_cfg', None)
-    cfg.model.pop('pretrained', None)
+    _drop_pretrained(cfg.model)
     if edit is not None:
         edit(cfg)
     model, lib = build_model(cfg)
@@ -180,9 +201,25 @@ def image_inputs(model, cfg: Config, lib: str, image: str) -> torch.Tensor:
 def build_runner(cfg: Config):
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    try:
+        if 'runner_type' in cfg:
+            return RUNNERS.build(cfg)
+        return Runner.from_cfg(cfg)
+    except KeyError as err:
+        raise (explain_unknown_type(err, cfg) or err) from None
+
+
+def check_load_from(runner, cfg: Config, strict: bool) -> None:
+    """``load_from`` is a whole checkpoint that fits the built model
+    (``strict``: every shared tensor; else at least one, so a fine-tune
+    from another head still loads with mmengine's warning)."""
+    path = cfg.get('load_from')
+    if not path or cfg.get('resume'):
+        return
+    check_checkpoint(path)
+    model = runner.model.module if hasattr(runner.model, 'module') \
+        else runner.model
+    check_checkpoint_matches(model, path, strict=strict)
 
 
 def apply_resume(cfg: Config, resume: Optional[str]) -> None:
@@ -287,11 +324,5 @@ def ensure_local_rank_env(local_rank: int) -> None:
 
 
 def check_checkpoint(path: str) -> None:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
-    with open(path, 'rb') as f:
-        head = f.read(4)
-    if head[:2] != b'PK' and head[:1] != b'\x80':
-        raise ValueError(
-            f'{path} is not a readable torch checkpoint (neither a zip nor a '
-            'pickle file); was it cut short while copying?')
+    """Exists, not empty, a whole torch file (``checks``)."""
+    check_checkpoint_file(path)

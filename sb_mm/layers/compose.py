@@ -6,7 +6,16 @@ import torch.nn as nn
 from .conv_with_spatial_bias import attach_spatial_bias
 from .norm_with_spatial_bias import attach_sb_norm
 from .spatial_bias import SpatialBias
-from .widen import widen_conv_input
+from .widen import attach_sb_input, standardises_weight, widen_conv_input
+
+
+def conv_in_channels(conv: nn.Module) -> int:
+    """Input channels of a conv, or of a conv wrapper that keeps its conv
+    as ``.conv`` (mmcv ``ConvModule``, ResNeSt's ``SplitAttentionConv2d``)."""
+    for module in (conv, getattr(conv, 'conv', None)):
+        if isinstance(getattr(module, 'in_channels', None), int):
+            return module.in_channels
+    raise TypeError(f'cannot tell the input channels of {type(conv)}')
 
 
 def add_spatial_bias(block: nn.Module,
@@ -26,7 +35,8 @@ def add_spatial_bias(block: nn.Module,
     between that conv and the next one, if any) gets an ``sb_norm`` for the
     maps and keeps its stock function over C; ``consumer`` (the conv that
     reads them) is replaced by a copy with m more input channels, whose
-    weights for them are fresh. The block's ``forward()`` runs unchanged.
+    weights for them are fresh (a weight-standardised consumer keeps its
+    weight and gets an ``sb_input`` conv for the maps instead). The block's ``forward()`` runs unchanged.
     Names are dotted paths inside ``block`` (``'conv2'``, ``'branch.1'``).
 
     Returns the :class:`SpatialBias` layer (``block.<conv>.sb``).
@@ -42,7 +52,7 @@ def add_spatial_bias(block: nn.Module,
     """
     emitting = block.get_submodule(conv)
     sb = SpatialBias(
-        emitting.in_channels,
+        conv_in_channels(emitting),
         reduced_channels=reduced_channels,
         grid_size=grid_size,
         kernel_size=kernel_size,
@@ -53,8 +63,11 @@ def add_spatial_bias(block: nn.Module,
         attach_sb_norm(block.get_submodule(norm), sb.out_channels)
     parent_name, _, attr = consumer.rpartition('.')
     parent = block.get_submodule(parent_name) if parent_name else block
-    setattr(parent, attr, widen_conv_input(getattr(parent, attr),
-                                           sb.out_channels))
+    old = getattr(parent, attr)
+    if standardises_weight(old):  # keep its standardisation stock
+        attach_sb_input(old, sb.out_channels)
+    else:
+        setattr(parent, attr, widen_conv_input(old, sb.out_channels))
     return sb
 
 

@@ -65,9 +65,12 @@ def attach_spatial_bias(conv: nn.Module, sb: SpatialBias) -> nn.Module:
     Its parameters, buffers and names stay as they are; ``sb`` is added as
     the submodule ``sb``. Returns ``conv``.
     """
-    if getattr(conv, 'in_channels', sb.in_channels) != sb.in_channels:
+    inner = getattr(conv, 'conv', conv)  # a wrapper keeps its conv as .conv
+    channels = getattr(conv, 'in_channels', getattr(inner, 'in_channels',
+                                                    sb.in_channels))
+    if channels != sb.in_channels:
         raise ValueError(
-            f'attach_spatial_bias: conv has {conv.in_channels} input '
+            f'attach_spatial_bias: conv has {channels} input '
             f'channels, the spatial bias expects {sb.in_channels}')
     conv.__class__ = _with_spatial_bias_class(type(conv))
     conv.sb = sb

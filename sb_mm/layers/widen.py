@@ -1,9 +1,8 @@
-"""Give a conv or a norm layer a few more input channels (for the SB maps)."""
+"""Give a conv a few more input channels (for the SB maps)."""
 import copy
 
 import torch
 import torch.nn as nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 
 def widen_conv_input(conv: nn.Conv2d, extra: int) -> nn.Conv2d:
@@ -29,31 +28,51 @@ def widen_conv_input(conv: nn.Conv2d, extra: int) -> nn.Conv2d:
     return new
 
 
-def widen_norm(norm: nn.Module, extra: int) -> nn.Module:
-    """A fresh norm layer of the same kind over ``extra`` more channels."""
-    if isinstance(norm, _BatchNorm):
-        new = type(norm)(
-            norm.num_features + extra,
-            eps=norm.eps,
-            momentum=norm.momentum,
-            affine=norm.affine,
-            track_running_stats=norm.track_running_stats)
-    elif isinstance(norm, nn.GroupNorm):
-        channels = norm.num_channels + extra
-        if channels % norm.num_groups:
-            raise ValueError(
-                f'spatial bias adds {extra} channels to a GroupNorm of '
-                f'{norm.num_channels} channels in {norm.num_groups} groups: '
-                f'{channels} is not divisible by {norm.num_groups}. Use a '
-                'BN-type norm_cfg for SB backbones, or a reduced_channels / '
-                'kernel_size that keeps the count divisible')
-        new = type(norm)(norm.num_groups, channels, eps=norm.eps,
-                         affine=norm.affine)
-    else:
-        raise TypeError(
-            f'spatial bias cannot widen a {type(norm).__name__}; '
-            'supported: BatchNorm-type layers and GroupNorm')
-    for name, param in new.named_parameters(recurse=False):
-        param.requires_grad = getattr(norm, name).requires_grad
-    new.train(norm.training)
-    return new
+class SpatialBiasInputMixin:
+    """Makes a conv over C input channels take C + m: ``conv(x[:, :C]) +
+    sb_input(x[:, C:])``, with ``sb_input`` a plain conv of the same
+    geometry over the m SB maps, no bias.
+
+    For convs that standardise their weight (mmcv ``ConvWS2d``,
+    ``ConvAWS2d``): widening such a weight with zero columns would change
+    the standardisation of the stock columns, so a stock checkpoint would no
+    longer compute the stock function; kept apart, the stock conv keeps its
+    weight, its standardisation and its shape.
+    """
+
+    sb_input: nn.Conv2d
+
+    def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        channels = self.in_channels
+        return super().forward(x[:, :channels], *args, **kwargs) + \
+            self.sb_input(x[:, channels:])
+
+
+_INPUT_CLASSES = {}
+
+
+def standardises_weight(conv: nn.Module) -> bool:
+    """mmcv's weight-standardised convs (``ConvWS2d``, ``ConvAWS2d``)."""
+    return any(cls.__name__ in ('ConvWS2d', 'ConvAWS2d')
+               for cls in type(conv).__mro__)
+
+
+def attach_sb_input(conv: nn.Conv2d, extra: int) -> nn.Conv2d:
+    """Turns ``conv`` in place into one that also takes ``extra`` SB maps
+    (:class:`SpatialBiasInputMixin`); ``conv.sb_input`` is initialised as
+    the conv's own ``reset_parameters`` does. Returns ``conv``."""
+    cls = type(conv)
+    if cls not in _INPUT_CLASSES:
+        import sys
+        name = f'{cls.__name__}WithSpatialBiasInput'
+        new_cls = type(name, (SpatialBiasInputMixin, cls), {
+            '__module__': __name__, '__qualname__': name})
+        setattr(sys.modules[__name__], name, new_cls)
+        _INPUT_CLASSES[cls] = new_cls
+    sb_input = nn.Conv2d(extra, conv.out_channels, conv.kernel_size,
+                         conv.stride, conv.padding, conv.dilation,
+                         bias=False).to(conv.weight.device, conv.weight.dtype)
+    sb_input.weight.requires_grad = conv.weight.requires_grad
+    conv.__class__ = _INPUT_CLASSES[cls]
+    conv.sb_input = sb_input
+    return conv

@@ -3,13 +3,13 @@ MMPretrain: one implementation, mixed into each library's own ResNet."""
 import re
 from typing import Dict, Optional, Sequence
 
+import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..layers import (SpatialBias, attach_spatial_bias, widen_conv_input,
-                      widen_norm)
+from ..layers import add_spatial_bias
 from ..layers.after_block_plugins import attach_after_block
 
 #: ``sb_cfg`` keys and their defaults (the paper's settings).
@@ -18,8 +18,8 @@ SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
 #: Paper: spatial bias in stages 1-3 of ResNet-50.
 SB_STAGES_DEFAULT = (True, True, True, False)
 
-# How a stock tensor of a widened norm is extended: value of the new entries.
-_NORM_FILL = dict(weight=1.0, bias=0.0, running_mean=0.0, running_var=1.0)
+#: per-channel tensors of a norm layer, split when an old checkpoint loads
+_NORM_TENSORS = ('weight', 'bias', 'running_mean', 'running_var')
 
 
 def check_sb_cfg(sb_cfg: Optional[dict]) -> dict:
@@ -113,7 +113,7 @@ class SpatialBiasResNetMixin:
                                            self.num_stages)
         # relative module name -> stock channel count, for checkpoint loading
         self._sb_widened_convs: Dict[str, int] = {}
-        self._sb_widened_norms: Dict[str, int] = {}
+        self._sb_split_norms: Dict[str, int] = {}
         for layer_name, enabled in zip(self.res_layers, sb_stages):
             if not enabled:
                 continue
@@ -123,6 +123,29 @@ class SpatialBiasResNetMixin:
             self._add_block_plugins(spec)
         # the library froze its stages before the new modules existed
         self._freeze_stages()
+
+    def forward(self, x):
+        """The library's forward, after checking that ``x`` is a (B, C, H, W)
+        batch with the channels the backbone was built for (else a
+        ``ValueError`` naming both, not a shape error inside the stem)."""
+        if x.dim() != 4:
+            raise ValueError(
+                f'{type(self).__name__}: expected a (B, C, H, W) input, got '
+                f'shape {tuple(x.shape)}')
+        expected = self._stem_in_channels()
+        if expected is not None and x.shape[1] != expected:
+            raise ValueError(
+                f'{type(self).__name__}: the input has {x.shape[1]} '
+                f'channels, the backbone was built with '
+                f'in_channels={expected}')
+        return super().forward(x)
+
+    def _stem_in_channels(self):
+        stem = getattr(self, 'stem', None) if getattr(self, 'deep_stem',
+                                                      False) else None
+        first = stem[0] if stem is not None else getattr(self, 'conv1', None)
+        first = getattr(first, 'conv', first)  # ConvModule (mmpretrain)
+        return getattr(first, 'in_channels', None)
 
     # -- building -----------------------------------------------------------
     def _sb_norm_cfg(self) -> dict:
@@ -140,25 +163,21 @@ class SpatialBiasResNetMixin:
             emit, norm_name_attr, widen_name = 'conv2', 'norm2_name', 'conv3'
         else:  # basic block
             emit, norm_name_attr, widen_name = 'conv1', 'norm1_name', 'conv2'
-        conv = getattr(block, emit)
-        sb = SpatialBias(
-            conv.in_channels,
-            reduced_channels=self.sb_cfg['reduced_channels'],
-            grid_size=self.sb_cfg['grid_size'],
-            kernel_size=self.sb_cfg['kernel_size'],
-            norm_cfg=self._sb_norm_cfg(),
-            fused=self.sb_cfg['fused'])
+        # ResNeSt's split-attention conv normalises inside: no norm2 follows
+        norm_name = getattr(block, norm_name_attr, None)
+        if norm_name is not None and not hasattr(block, norm_name):
+            norm_name = None
+        stock_in = getattr(block, widen_name).in_channels
+        sb = add_spatial_bias(
+            block, conv=emit, norm=norm_name, consumer=widen_name,
+            sb_norm_cfg=self._sb_norm_cfg(),
+            **{k: self.sb_cfg[k] for k in ('reduced_channels', 'grid_size',
+                                           'kernel_size', 'fused')})
         extra = sb.out_channels
-        attach_spatial_bias(conv, sb)
-
-        norm_name = getattr(block, norm_name_attr)
-        norm = getattr(block, norm_name)
-        setattr(block, norm_name, widen_norm(norm, extra))
-        self._sb_widened_norms[f'{name}.{norm_name}'] = _channels(norm)
-
-        old = getattr(block, widen_name)
-        setattr(block, widen_name, widen_conv_input(old, extra))
-        self._sb_widened_convs[f'{name}.{widen_name}'] = old.in_channels
+        if norm_name is not None:
+            norm = getattr(block, norm_name)
+            self._sb_split_norms[f'{name}.{norm_name}'] = _channels(norm)
+        self._sb_widened_convs[f'{name}.{widen_name}'] = stock_in
 
         # mmdet / mmseg bottleneck plugins placed after conv2 see planes + m
         names = getattr(block, 'after_conv2_plugin_names', None)
@@ -166,7 +185,7 @@ class SpatialBiasResNetMixin:
             for plugin_name in names:
                 delattr(block, plugin_name)
             block.after_conv2_plugin_names = block.make_block_plugins(
-                _channels(norm) + extra, block.after_conv2_plugins)
+                stock_in + extra, block.after_conv2_plugins)
 
     def _add_block_plugins(self, spec: dict) -> None:
         if not isinstance(spec, dict) or set(spec) - {'cfg', 'stages',
@@ -194,6 +213,7 @@ class SpatialBiasResNetMixin:
     # -- loading stock checkpoints -----------------------------------------
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         self._rename_deep_stem(state_dict, prefix)
+        self._split_widened_norms(state_dict, prefix)
         self._expand_stock_tensors(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
@@ -239,40 +259,71 @@ class SpatialBiasResNetMixin:
                 f'tensors from the {"flat" if conv_modules else "ConvModule"}'
                 ' layout of another library', logger='current')
 
+    def _split_widened_norms(self, state_dict: dict, prefix: str) -> None:
+        """Converts, in place, checkpoints of sb_mm <= 0.1.0, whose norm
+        after the SB conv was one layer over C + m channels, to the split
+        layout (the stock norm over C, ``sb_norm`` over m): the same
+        per-channel values, so the same function."""
+        split = []
+        for name, channels in self._sb_split_norms.items():
+            base = f'{prefix}{name}.'
+            if f'{base}sb_norm.weight' in state_dict or \
+                    f'{base}sb_norm.running_mean' in state_dict:
+                continue
+            for tensor_name in _NORM_TENSORS:
+                src = state_dict.get(base + tensor_name)
+                if src is None or src.dim() != 1 or src.shape[0] <= channels:
+                    continue
+                state_dict[base + tensor_name] = src[:channels].clone()
+                state_dict[f'{base}sb_norm.{tensor_name}'] = \
+                    src[channels:].clone()
+                split.append(base + tensor_name)
+            count = state_dict.get(base + 'num_batches_tracked')
+            if count is not None and split and split[-1].startswith(base):
+                state_dict[f'{base}sb_norm.num_batches_tracked'] = \
+                    count.clone()
+        if split:
+            print_log(
+                f'{type(self).__name__}: converted {len(split)} norm tensors '
+                'of the layout before sb_mm 0.2 (one norm over C + m '
+                'channels) to the stock norm + sb_norm layout',
+                logger='current')
+
     def _expand_stock_tensors(self, state_dict: dict, prefix: str) -> None:
-        """Widens, in place, stock-shaped tensors of the widened layers."""
+        """Widens, in place, stock-shaped tensors of the widened convs."""
         expanded = []
         for name, stock in self._sb_widened_convs.items():
             key = f'{prefix}{name}.weight'
             src = state_dict.get(key)
             if src is None or src.dim() != 4 or src.shape[1] != stock:
                 continue
-            new = self.get_submodule(name).weight
+            module = self.get_submodule(name)
+            if hasattr(module, 'sb_input'):  # the consumer kept its weight:
+                # its SB input conv starts at zero instead
+                side = f'{prefix}{name}.sb_input.weight'
+                if side not in state_dict:
+                    state_dict[side] = torch.zeros_like(
+                        module.sb_input.weight)
+                    expanded.append(side)
+                continue
+            new = module.weight
             out = src.new_zeros(src.shape[0], new.shape[1], *src.shape[2:])
             out[:, :stock] = src
             state_dict[key] = out
             expanded.append(key)
-        for name, stock in self._sb_widened_norms.items():
-            new_channels = _channels(self.get_submodule(name))
-            for tensor_name, fill in _NORM_FILL.items():
-                key = f'{prefix}{name}.{tensor_name}'
-                src = state_dict.get(key)
-                if src is None or src.dim() != 1 or src.shape[0] != stock:
-                    continue
-                out = src.new_full((new_channels, ), fill)
-                out[:stock] = src
-                state_dict[key] = out
-                expanded.append(key)
         if expanded:
             sb_names = sorted({
                 name.rsplit('.sb.', 1)[0] + '.sb'
                 for name, _ in self.named_parameters() if '.sb.' in name
+            } | {
+                name.rsplit('.sb_norm.', 1)[0] + '.sb_norm'
+                for name, _ in self.named_parameters() if '.sb_norm.' in name
             })
             print_log(
                 f'{type(self).__name__}: loaded a checkpoint without spatial '
                 f'bias. Widened {len(expanded)} stock tensors for the SB '
-                'channels (conv input columns set to zero, norm entries to '
-                f'identity): {", ".join(expanded)}. Newly initialised: '
+                'channels (their input columns set to zero): '
+                f'{", ".join(expanded)}. Newly initialised: '
                 f'{", ".join(n + ".*" for n in sb_names)}.',
                 logger='current')
 
