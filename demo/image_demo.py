@@ -13,6 +13,7 @@ Drawn predictions go to ``OUT_DIR/vis/``, predictions as JSON to
 ``OUT_DIR/preds/`` (the inferencers' own layout).
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -66,13 +67,14 @@ def main(argv=None):
                       pred_score_thr=args.pred_score_thr)
     elif lib == 'mmseg':  # its default prediction folder is 'pred'
         kwargs.update(out_dir=args.out_dir, pred_out_dir='preds')
-    else:
+    else:  # its inferencer creates only the last folder level
+        os.makedirs(args.out_dir, exist_ok=True)
         kwargs.update(show_dir=osp.join(args.out_dir, 'vis'))
     results = inferencer(args.inputs, **kwargs)
-    preds = results['predictions']
+    # mmdet / mmseg return a dict, mmpretrain a list of predictions
+    preds = results['predictions'] if isinstance(results, dict) else results
     if lib == 'mmpretrain':  # its inferencer returns a list, writes no JSON
         import json
-        import os
         os.makedirs(osp.join(args.out_dir, 'preds'), exist_ok=True)
         with open(osp.join(args.out_dir, 'preds', 'predictions.json'),
                   'w') as f:

@@ -30,6 +30,15 @@ in one place. Applied once on ``import sb_mm``; each has a test in
    :func:`load_checkpoint_file`: ``weights_only=True`` explicitly (not left
    to torch's default or an environment variable), and a refusal names the
    file.
+5. mmengine's ``revert_sync_batchnorm`` (called by mmseg's ``init_model``
+   and the inferencers on a CPU, and by stock analysis tools) rebuilds every
+   SyncBN as a ``_BatchNormXd`` and re-attaches its children: an SB norm
+   (stock SyncBN over C + its ``sb_norm`` over the m maps) keeps its
+   ``sb_norm`` child but loses the split forward, and the first forward
+   fails (``running_mean should contain 67 elements not 64``). Every
+   mmengine holds the function by name, so the class is what is patched:
+   ``_BatchNormXd.forward`` splits off the maps when the layer has an
+   ``sb_norm``, and is mmengine's own otherwise.
 """
 import os
 import tempfile
@@ -180,6 +189,24 @@ def _named_weights_only_loader() -> None:
                                      force=True)
 
 
+def _split_norm_after_revert() -> None:
+    from mmengine.model.utils import _BatchNormXd
+    original = _BatchNormXd.forward
+    ORIGINALS['_BatchNormXd.forward'] = original
+
+    def forward(self, x):
+        sb_norm = self._modules.get('sb_norm')
+        if sb_norm is None:
+            return original(self, x)
+        channels = self.num_features
+        return torch.cat([original(self, x[:, :channels]),
+                          sb_norm(x[:, channels:])], dim=1)
+
+    forward.__doc__ = ('mmengine _BatchNormXd.forward, splitting off the SB '
+                       'maps of a reverted SB norm (sb_mm shim 5).')
+    _BatchNormXd.forward = forward
+
+
 def _atomic_last_checkpoint() -> None:
     import mmengine.hooks.checkpoint_hook as hook_module
     ORIGINALS['checkpoint_hook.open'] = getattr(hook_module, 'open', open)
@@ -212,4 +239,5 @@ def apply() -> None:
     _atomic_local_backend()
     _atomic_last_checkpoint()
     _named_weights_only_loader()
+    _split_norm_after_revert()
     _APPLIED = True

@@ -2,18 +2,17 @@
 made. One row a case; the README's "Common errors" table is checked against
 CASES (test_readme_common_errors_table_matches_the_cases)."""
 import json
-import os
 import os.path as osp
 import re
 import subprocess
 import sys
-import zipfile
 
 import numpy as np
 import pytest
 import torch
 
 from conftest import build_backbone
+from sb_mm.apis import checks, runner
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -164,8 +163,7 @@ CASES = {
         r'SBResNeXt, SBResNet, SBResNetV1c, SBResNetV1d\. \(registry'),
     'config_missing': (
         'a config file that does not exist',
-        lambda t: __import__('sb_mm.apis.runner', fromlist=['x'])
-        .load_config(str(t / 'nope.py')), FileNotFoundError,
+        lambda t: runner.load_config(str(t / 'nope.py')), FileNotFoundError,
         r'config file not found: .*nope\.py'),
     'base_missing': (
         'a `_base_` that cannot be resolved',
@@ -179,18 +177,15 @@ CASES = {
         r'cfg\.py \(or a _base_ it inherits\) is not valid Python'),
     'coco_ann_missing': (
         'a COCO annotation file that does not exist',
-        lambda t: __import__('sb_mm.apis.checks', fromlist=['x'])
-        .check_coco_annotations(str(t / 'none.json')), FileNotFoundError,
+        lambda t: checks.check_coco_annotations(str(t / 'none.json')), FileNotFoundError,
         r'COCO annotation file not found: .*none\.json'),
     'coco_ann_not_json': (
         'a COCO annotation file that is not JSON',
-        lambda t: __import__('sb_mm.apis.checks', fromlist=['x'])
-        .check_coco_annotations(_write(t / 'a.json', '{"images": [')),
+        lambda t: checks.check_coco_annotations(_write(t / 'a.json', '{"images": [')),
         ValueError, r'COCO annotation file .*a\.json is not JSON'),
     'coco_polygon_two_points': (
         'a COCO polygon with fewer than 3 points',
-        lambda t: __import__('sb_mm.apis.checks', fromlist=['x'])
-        .check_coco_annotations(_coco(t, [0, 0, 4, 4])), ValueError,
+        lambda t: checks.check_coco_annotations(_coco(t, [0, 0, 4, 4])), ValueError,
         r'ann\.json: annotation id 7 \(image id 1\) has polygon 0 with 4 '
         r'numbers; a polygon needs at least 3 points'),
     'seg_map_size': (
@@ -199,13 +194,11 @@ CASES = {
         r'segmentation map .*a\.png is 6x8 \(w x h\), its image .*a\.jpg 8x8'),
     'seg_map_missing': (
         'an image without its segmentation map',
-        lambda t: __import__('sb_mm.apis.checks', fromlist=['x'])
-        .check_segmentation_maps(*_img_only(t)), FileNotFoundError,
+        lambda t: checks.check_segmentation_maps(*_img_only(t)), FileNotFoundError,
         r'segmentation map not found for .*a\.jpg: .*a\.png'),
     'checkpoint_missing': (
         'a checkpoint that does not exist',
-        lambda t: __import__('sb_mm.apis.checks', fromlist=['x'])
-        .check_checkpoint_file(str(t / 'no.pth')), FileNotFoundError,
+        lambda t: checks.check_checkpoint_file(str(t / 'no.pth')), FileNotFoundError,
         r'checkpoint not found: .*no\.pth'),
     'checkpoint_empty': (
         'an empty checkpoint file',

@@ -267,3 +267,32 @@ def test_local_checkpoint_loader_names_a_refused_file(tmp_path, monkeypatch):
     # own loader once that variable is set
     compat.ORIGINALS['CheckpointLoader.local'](str(bad), 'cpu')
     assert (tmp_path / 'pwned_by_checkpoint').exists()
+
+
+def test_revert_sync_batchnorm_keeps_the_split_sb_norm():
+    """Shim 5: an SB backbone built with SyncBN, reverted by mmengine (as
+    mmseg's init_model and the inferencers do on a CPU), computes what the
+    same backbone built with BN computes; mmengine's own _BatchNormXd
+    forward fails on it."""
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.model.utils import _BatchNormXd
+
+    from conftest import build_backbone
+    torch.manual_seed(0)
+    bn = build_backbone('mmseg', type='SBResNetV1c', depth=18,
+                        norm_cfg=dict(type='BN'))
+    sync = build_backbone('mmseg', type='SBResNetV1c', depth=18,
+                          norm_cfg=dict(type='SyncBN'))
+    sync.load_state_dict(bn.state_dict())
+    reverted = revert_sync_batchnorm(sync)
+    bn.eval()
+    reverted.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        for a, b in zip(bn(x), reverted(x)):
+            torch.testing.assert_close(a, b)
+    norm = reverted.layer1[0].bn1
+    assert type(norm) is _BatchNormXd and hasattr(norm, 'sb_norm')
+    with pytest.raises(RuntimeError, match='running_mean should contain'):
+        compat.ORIGINALS['_BatchNormXd.forward'](
+            norm, torch.randn(2, norm.num_features + 3, 8, 8))

@@ -1,5 +1,6 @@
 """Checkpoint converters (tools/model_converters/*): the authors' timm-based
 SB-ResNet layout <-> sb_mm, and mmpretrain classifiers -> mmdet / mmseg."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -207,24 +208,29 @@ def test_converter_refuses_a_checkpoint_that_runs_code(tmp_path):
 
 
 # -- mmpretrain -> mmdet / mmseg: the pretrain -> fine-tune recipe ----------
-IN1K_DEMO_DATA = [
-    "train_dataloader.dataset.data_root='data/demo/imagenet'",
-    "val_dataloader.dataset.data_root='data/demo/imagenet'",
-    "test_dataloader.dataset.data_root='data/demo/imagenet'",
-    "train_dataloader.dataset.metainfo.classes=['circle','square','triangle']",
-    "val_dataloader.dataset.metainfo.classes=['circle','square','triangle']",
-    "test_dataloader.dataset.metainfo.classes=['circle','square','triangle']",
-    'model.head.num_classes=3', 'model.data_preprocessor.num_classes=3',
-    'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
-    'train_dataloader.persistent_workers=False',
-    "train_dataloader.dataset.pipeline=[dict(type='LoadImageFromFile'),"
-    "dict(type='RandomResizedCrop',scale=56),dict(type='PackInputs')]",
-    'train_cfg=dict(by_epoch=False,max_iters=2,val_interval=100)',
-    'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',
-    'default_hooks.checkpoint.by_epoch=False',
-    'default_hooks.checkpoint.interval=2',
-    "param_scheduler=dict(type='ConstantLR',factor=1.0,by_epoch=False)",
-]
+#: the pretraining config on the demo pictures, 2 iterations
+PRETRAIN_ON_DEMO = """_base_ = [{config!r}]
+data_root = 'data/demo/imagenet'
+metainfo = dict(classes=('circle', 'square', 'triangle'))
+model = dict(head=dict(num_classes=3))
+data_preprocessor = dict(num_classes=3)
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='RandomResizedCrop', scale=56),
+        dict(type='PackInputs')]))
+train_cfg = dict(_delete_=True, by_epoch=False, max_iters=2)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+test_cfg = None
+test_dataloader = None
+test_evaluator = None
+param_scheduler = dict(_delete_=True, type='ConstantLR', factor=1.0,
+                       by_epoch=False)
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=2))
+"""
 
 
 @pytest.mark.slow
@@ -241,11 +247,13 @@ def test_mmpretrain_checkpoint_initialises_detector_and_segmentor(
     from sb_mm.datasets import make_all
     make_all(str(tmp_path / 'data' / 'demo'), small=True)
     work = tmp_path / 'pretrain'
+    config = tmp_path / 'pretrain_on_demo.py'
+    config.write_text(PRETRAIN_ON_DEMO.format(
+        config=osp.join(ROOT, 'configs', pretrain)))
     env = dict(os.environ, OMP_NUM_THREADS='2')
     proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'train.py'),
-         osp.join(ROOT, 'configs', pretrain), '--work-dir', str(work),
-         '--cfg-options', *IN1K_DEMO_DATA], cwd=tmp_path, env=env,
+        [sys.executable, osp.join(ROOT, 'tools', 'train.py'), str(config),
+         '--work-dir', str(work)], cwd=tmp_path, env=env,
         capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     ckpt = work / 'iter_2.pth'

@@ -11,6 +11,8 @@ import cv2
 import pytest
 import torch
 
+from conftest import run_tool as run
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'demo')
 CONFIGS = {
@@ -24,15 +26,6 @@ IMAGES = {
     'mmseg': 'ade/ADEChallengeData2016/images/validation',
     'mmpretrain': 'imagenet/val',
 }
-
-
-def run(cwd, *args, timeout=900):
-    env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='2')
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-6000:]
-    return out
 
 
 @pytest.fixture(scope='module')
@@ -97,9 +90,13 @@ def test_visualize_sb_draws_every_block(workspace, lib):
     # the printed ranges are those of the maps of that image
     inputs = image_inputs(model, cfg, lib, image)
     captured = {}
-    hooks = [m.register_forward_hook(
-        lambda mod, a, o, n=n: captured.setdefault(n, mod.grid_maps(a[0])))
-        for n, m in blocks]
+
+    def keep(name):
+        def hook(module, args, output):  # returns None: output unchanged
+            captured.setdefault(name, module.grid_maps(args[0]))
+        return hook
+
+    hooks = [m.register_forward_hook(keep(n)) for n, m in blocks]
     with torch.no_grad():
         model.backbone(inputs)
     for h in hooks:
@@ -127,11 +124,14 @@ def test_visualize_sb_says_when_the_model_has_no_spatial_bias(workspace):
 def test_hook_draws_maps_into_the_visualizer_backends(workspace):
     root, _ = workspace
     work = root / 'work_dirs' / 'hook'
-    run(root, osp.join(REPO, 'tools', 'train.py'),
-        osp.join(DEMO, CONFIGS['mmpretrain']), '--work-dir', str(work),
-        '--cfg-options', 'train_cfg.max_epochs=2', 'train_cfg.val_interval=1',
-        "custom_hooks=[dict(type='SBMapVisualizationHook',interval=2,"
-        "num_images=2)]")
+    config = root / 'with_hook.py'
+    config.write_text(  # the one config line of the README, on the demo
+        f"_base_ = [{osp.join(DEMO, CONFIGS['mmpretrain'])!r}]\n"
+        "custom_hooks = [dict(type='SBMapVisualizationHook', interval=2, "
+        "num_images=2)]\n")
+    run(root, osp.join(REPO, 'tools', 'train.py'), str(config),
+        '--work-dir', str(work), '--cfg-options', 'train_cfg.max_epochs=2',
+        'train_cfg.val_interval=1')
     drawn = sorted(f for _, _, fs in os.walk(work) for f in fs
                    if f.startswith('sb_maps_'))
     # validations after epochs 1 and 2; interval 2: only epoch 2, 2 images

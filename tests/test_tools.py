@@ -10,6 +10,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from conftest import run_tool
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'demo')
 pytestmark = pytest.mark.slow
@@ -22,15 +24,6 @@ def workspace(tmp_path_factory):
     from sb_mm.datasets import make_all
     make_all(str(root / 'data' / 'demo'), small=True)
     return root
-
-
-def run_tool(cwd, *args, timeout=900):
-    env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='2')
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-6000:]
-    return out
 
 
 def metric(out, name):
