@@ -13,7 +13,9 @@ Layouts (``X`` stage 1-4, ``Y`` block index):
 * ``mmpretrain`` -- an sb_mm ``ImageClassifier`` with ``SBResNet``:
   ``backbone.<torchvision names>`` with the SB layer at
   ``backbone.layerX.Y.conv2.sb.{reduce.conv, reduce.bn, mix}.*`` and the
-  classifier at ``head.fc.*``; bn2 / conv3 widened in the same channel order.
+  classifier at ``head.fc.*``; conv3 widened in the same channel order, bn2
+  over planes with ``bn2.sb_norm.*`` over the m maps (the authors' one bn2
+  split exactly per channel, and merged back the other way).
 * ``backbone`` -- the backbone of that classifier without any prefix: what
   ``init_cfg=dict(type='Pretrained', checkpoint=...)`` of an mmdet / mmseg
   ``SBResNet`` loads (as mmdet's ``torchvision://resnet50`` is laid out).
@@ -26,6 +28,8 @@ from collections import OrderedDict
 from typing import Dict, List, Mapping, Tuple
 
 import torch
+
+from .layers.norm_with_spatial_bias import merge_norm_state, split_norm_state
 
 #: authors' SB sub-module -> sb_mm's, inside ``layerX.Y.``
 _SB_PARTS = (
@@ -93,6 +97,10 @@ def authors_to_backbone(state: Mapping) -> Tuple['OrderedDict', Dict]:
         else:
             out[new] = value
     _fail(unplaced, "authors'")
+    for key in [k for k in out if k.endswith('.conv2.sb.mix.weight')]:
+        block = key[:-len('conv2.sb.mix.weight')]
+        split_norm_state(out, block + 'bn2.',
+                         out[block + 'conv2.weight'].shape[0])
     return out, head
 
 
@@ -100,7 +108,10 @@ def backbone_to_authors(backbone: Mapping, head: Mapping = None
                         ) -> 'OrderedDict':
     """sb_mm ``SBResNet`` backbone keys (+ ``fc.*``) -> the authors' layout."""
     out, unplaced = OrderedDict(), []
-    for key, value in _state_dict(backbone).items():
+    backbone = OrderedDict(_state_dict(backbone))
+    for key in [k for k in backbone if k.endswith('.bn2.sb_norm.weight')]:
+        merge_norm_state(backbone, key[:-len('sb_norm.weight')])
+    for key, value in backbone.items():
         match = _BLOCK.match(key)
         new = None
         if match:  # SB first: conv2.sb.* also starts like a stock conv2
@@ -197,11 +208,11 @@ def save_weights(state: Mapping, path: str, meta: dict = None) -> None:
 
 def summary(state: Mapping) -> str:
     """What a converted checkpoint holds: tensors per kind and the SB blocks."""
+    sb_keys = [k for k in state if re.search(r'\.(sb|SB|sb_norm)\.', k)]
     sb_blocks = sorted({k.split('.sb.')[0].split('.SB.')[0]
-                        for k in state if '.sb.' in k or '.SB.' in k})
+                        for k in sb_keys if '.sb_norm.' not in k})
     head = [k for k in state if re.match(r'^(head\.)?fc\.', k)]
-    stock = len(state) - len(head) - sum(
-        1 for k in state if '.sb.' in k or '.SB.' in k)
+    stock = len(state) - len(head) - len(sb_keys)
     return (f'{len(state)} tensors: {stock} stock ResNet, '
             f'{len(state) - stock - len(head)} spatial bias in '
             f'{len(sb_blocks)} blocks ({", ".join(sb_blocks)}), '

@@ -122,9 +122,10 @@ def test_authors_layout_to_mmpretrain_same_outputs(authors, tmp_path):
     model, src = authors
     dst = tmp_path / 'sb_r50_mmpretrain.pth'
     log = convert('sb_timm2mmpretrain.py', src, dst)
-    # torchvision's ResNet-50 has 318 tensors besides fc; 13 SB blocks x 8
-    # (1x1 conv, 5 of its BN, Conv1d weight and bias)
-    assert '424 tensors: 318 stock ResNet, 104 spatial bias in 13 blocks' \
+    # torchvision's ResNet-50 has 318 tensors besides fc; 13 SB blocks x 13
+    # (1x1 conv, 5 of its BN, Conv1d weight and bias; the 5 of bn2's sb_norm,
+    # split off the authors' one bn2)
+    assert '489 tensors: 318 stock ResNet, 169 spatial bias in 13 blocks' \
         in log, log
     assert '2 classifier' in log, log
     ours = sb_classifier()
@@ -170,6 +171,30 @@ def test_round_trip_gives_back_the_same_tensors(authors, tmp_path):
     assert list(returned) == list(original)
     for key, value in original.items():
         assert torch.equal(returned[key], value), key
+
+
+def test_weights_trained_in_sb_mm_go_back_to_the_authors_layout(authors,
+                                                                tmp_path):
+    """A classifier's own state dict (bn2 split into the stock norm and its
+    sb_norm) -> the authors' layout (one bn2 over planes + 3): the authors'
+    model loads it strictly and computes the same logits."""
+    model, src = authors
+    mid = tmp_path / 'mmpretrain.pth'
+    convert('sb_timm2mmpretrain.py', src, mid)
+    ours = sb_classifier()
+    ours.load_state_dict(torch.load(mid, weights_only=True)['state_dict'])
+    assert 'backbone.layer1.0.bn2.sb_norm.weight' in ours.state_dict()
+    trained = tmp_path / 'trained.pth'
+    torch.save({'state_dict': ours.state_dict()}, trained)
+    back = tmp_path / 'timm.pth'
+    convert('mmpretrain2sb_timm.py', trained, back)
+    theirs = authors_resnet50().eval()
+    result = theirs.load_state_dict(torch.load(back, weights_only=True),
+                                    strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        torch.testing.assert_close(theirs(x), model(x), rtol=1e-5, atol=1e-5)
 
 
 def test_unplaceable_keys_stop_the_conversion_and_are_named(authors,

@@ -1,7 +1,7 @@
 """A norm layer that also normalises the spatial-bias maps, keeping its own
 names and shapes."""
 import sys
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn as nn
@@ -146,4 +146,46 @@ def attach_sb_norm(norm: nn.Module, extra: int) -> nn.Module:
     return norm
 
 
-__all__ = ['SpatialBiasNormMixin', 'attach_sb_norm', 'sb_norm_for']
+#: the per-channel tensors of a norm layer
+NORM_TENSORS = ('weight', 'bias', 'running_mean', 'running_var')
+
+
+def split_norm_state(state: dict, base: str, channels: int) -> List[str]:
+    """Splits, in place, the tensors of a norm over C + m channels saved as
+    one layer (``base + 'weight'`` etc.; sb_mm <= 0.1.0 and the authors'
+    layout) into the stock norm over the first ``channels`` and
+    ``base + 'sb_norm.'`` over the rest: the same per-channel values. A
+    state that already has ``sb_norm`` tensors is left alone. Returns the
+    keys split."""
+    if any(k.startswith(base + 'sb_norm.') for k in state):
+        return []
+    split = []
+    for name in NORM_TENSORS:
+        src = state.get(base + name)
+        if src is None or src.dim() != 1 or src.shape[0] <= channels:
+            continue
+        state[base + name] = src[:channels].clone()
+        state[f'{base}sb_norm.{name}'] = src[channels:].clone()
+        split.append(base + name)
+    count = state.get(base + 'num_batches_tracked')
+    if count is not None and split:
+        state[f'{base}sb_norm.num_batches_tracked'] = count.clone()
+    return split
+
+
+def merge_norm_state(state: dict, base: str) -> List[str]:
+    """The inverse of :func:`split_norm_state`, in place: ``base +
+    'sb_norm.'`` tensors appended to the stock norm's (one layer over C +
+    m, as the authors' layout saves it). Returns the keys merged."""
+    merged = []
+    for name in NORM_TENSORS:
+        side = state.pop(f'{base}sb_norm.{name}', None)
+        if side is not None:
+            state[base + name] = torch.cat([state[base + name], side])
+            merged.append(base + name)
+    state.pop(f'{base}sb_norm.num_batches_tracked', None)
+    return merged
+
+
+__all__ = ['NORM_TENSORS', 'SpatialBiasNormMixin', 'attach_sb_norm',
+           'merge_norm_state', 'sb_norm_for', 'split_norm_state']

@@ -10,6 +10,7 @@ from mmengine.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import add_spatial_bias
+from ..layers.norm_with_spatial_bias import split_norm_state
 from ..layers.after_block_plugins import attach_after_block
 
 #: ``sb_cfg`` keys and their defaults (the paper's settings).
@@ -18,8 +19,6 @@ SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
 #: Paper: spatial bias in stages 1-3 of ResNet-50.
 SB_STAGES_DEFAULT = (True, True, True, False)
 
-#: per-channel tensors of a norm layer, split when an old checkpoint loads
-_NORM_TENSORS = ('weight', 'bias', 'running_mean', 'running_var')
 
 
 def check_sb_cfg(sb_cfg: Optional[dict]) -> dict:
@@ -266,22 +265,7 @@ class SpatialBiasResNetMixin:
         per-channel values, so the same function."""
         split = []
         for name, channels in self._sb_split_norms.items():
-            base = f'{prefix}{name}.'
-            if f'{base}sb_norm.weight' in state_dict or \
-                    f'{base}sb_norm.running_mean' in state_dict:
-                continue
-            for tensor_name in _NORM_TENSORS:
-                src = state_dict.get(base + tensor_name)
-                if src is None or src.dim() != 1 or src.shape[0] <= channels:
-                    continue
-                state_dict[base + tensor_name] = src[:channels].clone()
-                state_dict[f'{base}sb_norm.{tensor_name}'] = \
-                    src[channels:].clone()
-                split.append(base + tensor_name)
-            count = state_dict.get(base + 'num_batches_tracked')
-            if count is not None and split and split[-1].startswith(base):
-                state_dict[f'{base}sb_norm.num_batches_tracked'] = \
-                    count.clone()
+            split += split_norm_state(state_dict, f'{prefix}{name}.', channels)
         if split:
             print_log(
                 f'{type(self).__name__}: converted {len(split)} norm tensors '
