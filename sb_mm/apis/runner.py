@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 
 from .checks import (check_checkpoint_file, check_checkpoint_matches,
-                     check_data, explain_unknown_type)
+                     check_data, explain_unknown_type, read_config)
 
 LIBRARIES = ('mmdet', 'mmseg', 'mmpretrain')
 
@@ -36,7 +36,6 @@ def config_from_args(args) -> Config:
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Reads a config, merges ``--cfg-options``, checks its library."""
-    from .checks import read_config
     cfg = read_config(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
