@@ -4,7 +4,7 @@ from mmdet.models.backbones import (DetectoRS_ResNet, RegNet, ResNeSt,
                                     ResNet, ResNetV1d, ResNeXt)
 from mmdet.registry import HOOKS, MODELS
 
-from .hooks import SBMapVisualizationHook
+from .hooks import RandomStateHook, SBMapVisualizationHook
 from .models import SpatialBiasResNetMixin
 
 
@@ -57,3 +57,4 @@ SB_TYPES = dict(ResNet='SBResNet', ResNetV1d='SBResNetV1d',
                 DetectoRS_ResNet='SBDetectoRS_ResNet')
 
 HOOKS.register_module(module=SBMapVisualizationHook)
+HOOKS.register_module(module=RandomStateHook)

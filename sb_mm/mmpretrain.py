@@ -7,7 +7,7 @@ from mmpretrain.models.backbones import (RegNet, ResNeSt, ResNet,
 from mmpretrain.datasets import CIFAR100
 from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
-from .hooks import SBMapVisualizationHook
+from .hooks import RandomStateHook, SBMapVisualizationHook
 from .models import SpatialBiasResNetMixin
 
 
@@ -90,3 +90,4 @@ class GeneratedCIFAR100(CIFAR100):
         super().__init__(*args, download=False, **kwargs)
 
 HOOKS.register_module(module=SBMapVisualizationHook)
+HOOKS.register_module(module=RandomStateHook)

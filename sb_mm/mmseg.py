@@ -4,7 +4,7 @@ from mmseg.models.backbones import (ResNeSt, ResNet, ResNetV1c, ResNetV1d,
                                     ResNeXt)
 from mmseg.registry import HOOKS, MODELS
 
-from .hooks import SBMapVisualizationHook
+from .hooks import RandomStateHook, SBMapVisualizationHook
 from .models import SpatialBiasResNetMixin
 
 
@@ -40,3 +40,4 @@ SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNeSt='SBResNeSt')
 
 HOOKS.register_module(module=SBMapVisualizationHook)
+HOOKS.register_module(module=RandomStateHook)

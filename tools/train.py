@@ -37,6 +37,7 @@ def main(argv=None):
     if args.auto_scale_lr:
         R.apply_auto_scale_lr(cfg)
     R.apply_resume(cfg, args.resume)
+    R.add_random_state_hook(cfg)
     R.setup_launcher(cfg, args.launcher)
     runner = R.build_runner(cfg)
     R.check_load_from(runner, cfg, strict=False)

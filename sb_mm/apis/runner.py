@@ -232,6 +232,31 @@ def apply_resume(cfg: Config, resume: Optional[str]) -> None:
             raise FileNotFoundError(f'--resume checkpoint not found: {resume}')
         cfg.resume = True
         cfg.load_from = resume
+    if resume is not None:
+        warn_partial_checkpoints(cfg.work_dir)
+
+
+def warn_partial_checkpoints(work_dir: str) -> None:
+    """Names the temporary files a run killed while saving left behind
+    (``.<name>.<random>.tmp``, see ``sb_mm.compat.atomic_write``): never
+    used by ``--resume``, safe to delete."""
+    import glob
+    partial = sorted(glob.glob(osp.join(glob.escape(work_dir), '.*.pth.*.tmp')))
+    for path in partial:
+        print(f'sb_mm: {path} ({osp.getsize(path) / 2**20:.1f} MiB) is a '
+              'partial checkpoint left by a run killed while saving; --resume '
+              'does not use it, delete it to free the space', flush=True)
+
+
+def add_random_state_hook(cfg: Config) -> None:
+    """Every training run saves its random generators' states in its
+    checkpoints (``sb_mm.hooks.RandomStateHook``), so ``--resume``
+    continues the uninterrupted run's random stream."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(h.get('type') in ('RandomStateHook', 'sb_mm.RandomStateHook')
+               for h in hooks if isinstance(h, dict)):
+        hooks.append(dict(type='RandomStateHook'))
+    cfg.custom_hooks = hooks
 
 
 def apply_amp(cfg: Config) -> None:

@@ -1,0 +1,166 @@
+"""A killed training loses nothing: tools/train.py killed with SIGKILL after
+a checkpoint, or in the middle of writing one, and restarted with
+``--resume`` ends with the uninterrupted run's weights, bit for bit, in an
+epoch-based (MMDetection) and an iteration-based (MMSegmentation) loop.
+Both models draw random numbers in the main process (RPN / RoI samplers;
+the decode head's dropout), so a resume that reseeded instead of restoring
+the generators' states would end elsewhere (RandomStateHook)."""
+import os
+import os.path as osp
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from conftest import run_tool
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO = osp.join(REPO, 'configs', 'demo')
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+pytestmark = pytest.mark.slow
+
+# name -> (config, --cfg-options, checkpoint of step k, final checkpoint)
+LOOPS = {
+    'epoch-mmdet': ('coco_maskrcnn_sb_demo.py',
+                    ['train_cfg.max_epochs=3', 'train_cfg.val_interval=1',
+                     'default_hooks.checkpoint.max_keep_ckpts=-1',
+                     # workers started each epoch: their generators are
+                     # seeded per epoch, not carried (README)
+                     'train_dataloader.persistent_workers=False'],
+                    'epoch_{}.pth', 'epoch_3.pth'),
+    'iter-mmseg': ('ade20k_upernet_sb_demo.py',
+                   ['train_cfg.max_iters=6', 'train_cfg.val_interval=2',
+                    'default_hooks.checkpoint.interval=2'],
+                   'iter_{}.pth', 'iter_6.pth'),
+}
+STEP = {'epoch-mmdet': 1, 'iter-mmseg': 2}  # the first checkpoint's step
+
+# Runs tools/train.py in this process, killed with SIGKILL while the
+# checkpoint named in argv[1] is being written: half its bytes are on disk
+# (in the temporary file) when the process dies.
+_KILL_WHILE_SAVING = r'''
+import os, runpy, signal, sys
+name = sys.argv.pop(1)
+real_fsync = os.fsync
+def fsync(fd):
+    path = os.readlink(f'/proc/self/fd/{fd}')
+    # sb_mm's temporary file (or the file itself, were the write not atomic)
+    if os.path.basename(path).startswith((f'.{name}.', name)):
+        os.ftruncate(fd, os.fstat(fd).st_size // 2)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_fsync(fd)
+os.fsync = fsync
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+'''
+
+
+@pytest.fixture(scope='module')
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp('ws')
+    from sb_mm.datasets import make_all
+    make_all(str(root / 'data' / 'demo'), small=True)
+    return root
+
+
+def _env():
+    return dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='2')
+
+
+def _args(loop, work):
+    config, options, _, _ = LOOPS[loop]
+    return [TRAIN, osp.join(DEMO, config), '--work-dir', str(work),
+            '--cfg-options', *options]
+
+
+def _weights(path):
+    return torch.load(path, map_location='cpu', weights_only=True)
+
+
+def assert_same_run(a, b):
+    """Same model weights and buffers, same optimizer state, bit for bit."""
+    ca, cb = _weights(a), _weights(b)
+    assert ca['state_dict'].keys() == cb['state_dict'].keys()
+    differ = [k for k in ca['state_dict']
+              if not torch.equal(ca['state_dict'][k], cb['state_dict'][k])]
+    assert not differ, f'{len(differ)} tensors differ, e.g. {differ[:3]}'
+    sa, sb = ca['optimizer']['state'], cb['optimizer']['state']
+    assert sa and sa.keys() == sb.keys()
+    assert all(torch.equal(sa[p][k], sb[p][k]) for p in sa for k in sa[p]
+               if torch.is_tensor(sa[p][k]))  # e.g. SGD momentum buffers
+    assert ca['meta']['iter'] == cb['meta']['iter']
+
+
+@pytest.fixture(scope='module')
+def uninterrupted(workspace):
+    """loop -> final checkpoint of a run that was never stopped."""
+    finals = {}
+    for loop, (_, _, _, final) in LOOPS.items():
+        work = workspace / 'work_dirs' / f'{loop}-whole'
+        run_tool(workspace, *_args(loop, work))
+        finals[loop] = work / final
+    return finals
+
+
+def _resume(workspace, loop, work):
+    out = run_tool(workspace, *_args(loop, work), '--resume')
+    resumed = re.findall(r'resumed epoch: (\d+), iter: (\d+)', out)
+    assert len(resumed) == 1, out[-3000:]
+    return out, tuple(int(v) for v in resumed[0])
+
+
+@pytest.mark.parametrize('loop', sorted(LOOPS))
+def test_sigkill_after_a_checkpoint_then_resume(workspace, uninterrupted,
+                                                loop):
+    _, _, pattern, final = LOOPS[loop]
+    work = workspace / 'work_dirs' / f'{loop}-killed'
+    first = str(work / pattern.format(STEP[loop]))
+    proc = subprocess.Popen([sys.executable, *_args(loop, work)],
+                            cwd=workspace, env=_env(), start_new_session=True,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    pointer = work / 'last_checkpoint'
+    deadline = time.monotonic() + 600
+    while not (pointer.is_file() and pointer.read_text() == first):
+        assert proc.poll() is None, 'the run ended before its first checkpoint'
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the trainer and its data workers
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    assert not (work / final).exists()  # it was stopped part-way
+    last = pointer.read_text()
+    step = int(re.search(r'_(\d+)\.pth$', last).group(1))
+
+    _, (epoch, it) = _resume(workspace, loop, work)
+    assert (epoch if loop.startswith('epoch') else it) == step
+    assert_same_run(uninterrupted[loop], work / final)
+
+
+@pytest.mark.parametrize('loop', sorted(LOOPS))
+def test_sigkill_while_writing_a_checkpoint_then_resume(
+        workspace, uninterrupted, loop):
+    """Killed half-way through writing the second checkpoint: the first
+    stays the last complete one, ``--resume`` continues from it, names the
+    partial file, and the run still ends where the uninterrupted one did."""
+    _, _, pattern, final = LOOPS[loop]
+    work = workspace / 'work_dirs' / f'{loop}-killed-saving'
+    second = pattern.format(2 * STEP[loop])
+    proc = subprocess.run(
+        [sys.executable, '-c', _KILL_WHILE_SAVING, second,
+         *_args(loop, work)], cwd=workspace, env=_env(),
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
+    assert not (work / second).exists()
+    partial = [f for f in os.listdir(work) if f.startswith(f'.{second}.')]
+    assert len(partial) == 1  # the half-written temporary file
+    first = pattern.format(STEP[loop])
+    assert (work / 'last_checkpoint').read_text() == str(work / first)
+
+    out, (epoch, it) = _resume(workspace, loop, work)
+    assert (epoch if loop.startswith('epoch') else it) == STEP[loop]
+    assert f'{partial[0]}' in out and 'partial checkpoint' in out
+    assert_same_run(uninterrupted[loop], work / final)
