@@ -287,6 +287,66 @@ def test_dist_test_two_cpu_processes(workspace, in1k_ckpt):
     assert metric(out, 'accuracy/top1') == single
 
 
+SYNC_BN = """_base_ = {demo!r}
+# the stock ADE20K configs' normalisation
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+model = dict(backbone=dict(norm_cfg=norm_cfg),
+             decode_head=dict(norm_cfg=norm_cfg),
+             auxiliary_head=dict(norm_cfg=norm_cfg))
+"""
+SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+         'default_hooks.checkpoint.interval=2']
+
+
+@pytest.fixture(scope='module')
+def sync_bn_config(workspace):
+    path = workspace / 'ade20k_syncbn_demo.py'
+    path.write_text(SYNC_BN.format(
+        demo=osp.join(DEMO, 'ade20k_upernet_sb_demo.py')))
+    return str(path)
+
+
+def test_sync_bn_config_single_cpu_process_runs(workspace, sync_bn_config):
+    out = run_tool(workspace, osp.join(REPO, 'tools', 'train.py'),
+                   sync_bn_config, '--work-dir',
+                   str(workspace / 'work_dirs' / 'syncbn1'),
+                   '--cfg-options', *SHORT)
+    assert 'SyncBatchNorm (SyncBN) layers in the model will be ' \
+        'automatically reverted' in out  # mmengine, not distributed
+    metric(out, 'mIoU')
+
+
+def test_sync_bn_config_two_cpu_processes_say_what_to_change(
+        workspace, sync_bn_config):
+    """Two CPU processes cannot synchronise BN (torch's SyncBatchNorm
+    wants CUDA): the launch stops before building anything and prints the
+    --cfg-options that switch the config's SyncBN layers to BN; with them
+    the same launch trains."""
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29619',
+               OMP_NUM_THREADS='1')
+    work = workspace / 'work_dirs' / 'syncbn2'
+
+    def launch(*extra):
+        proc = subprocess.run(
+            ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), sync_bn_config,
+             '2', '--work-dir', str(work), '--cfg-options', *SHORT, *extra],
+            cwd=workspace, env=env, capture_output=True, text=True,
+            timeout=600)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    rc, out = launch()
+    assert rc != 0
+    assert 'SyncBN needs CUDA devices in distributed training' in out
+    assert 'model.decode_head.norm_cfg' in out
+    assert 'Runner' not in out and not work.exists()  # stopped at once
+    fix = re.search(r'--cfg-options (.*)', out).group(1).split()
+    assert 'model.backbone.norm_cfg.type=BN' in fix
+    rc, out = launch(*fix)
+    assert rc == 0, out[-4000:]
+    assert 'rank 1, world size 2' in out
+    metric(out, 'mIoU')
+
+
 @pytest.mark.parametrize('config,lib', [
     ('coco_maskrcnn_r50_nl.py', 'mmdet'),
     ('coco_maskrcnn_r50_sb_nl.py', 'mmdet'),

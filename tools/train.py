@@ -38,6 +38,7 @@ def main(argv=None):
         R.apply_auto_scale_lr(cfg)
     R.apply_resume(cfg, args.resume)
     R.add_random_state_hook(cfg)
+    R.check_sync_bn(cfg, args.launcher)
     R.setup_launcher(cfg, args.launcher)
     runner = R.build_runner(cfg)
     R.check_load_from(runner, cfg, strict=False)

@@ -120,6 +120,39 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         broadcast_buffers=False)
 
 
+def sync_bn_paths(node, path='') -> list:
+    """Dotted paths of every ``type='SyncBN'`` setting in a config node."""
+    found = []
+    if isinstance(node, dict):
+        if node.get('type') == 'SyncBN':
+            found.append(path.lstrip('.'))
+        for key, value in node.items():
+            found += sync_bn_paths(value, f'{path}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            found += sync_bn_paths(value, f'{path}.{i}')
+    return found
+
+
+def check_sync_bn(cfg: Config, launcher: str) -> None:
+    """Training with SyncBN in several processes needs CUDA (torch's
+    SyncBatchNorm refuses CPU tensors, deep in the first forward). On a
+    CPU-only machine this stops before anything is built and prints the
+    ``--cfg-options`` that switch those layers to BN. A single process
+    runs as it is: mmengine turns SyncBN into BN when not distributed."""
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    paths = sync_bn_paths(cfg.get('model'), 'model')
+    if paths:
+        raise SystemExit(
+            'SyncBN needs CUDA devices in distributed training; this machine '
+            f'has none ({", ".join(paths)}). Train with BN instead (each '
+            'process normalises its own batch): add\n  --cfg-options ' +
+            ' '.join(f'{p}.type=BN' for p in paths) +
+            '\nor run a single process (tools/train.py), where SyncBN '
+            'becomes BN by itself.')
+
+
 def build_model(cfg: Config):
     """The config's model, built as the Runner builds it: the library's
     sb_mm module and the config's ``custom_imports`` imported, the registry
