@@ -1,11 +1,11 @@
 """SB backbones for MMDetection: ``custom_imports=dict(imports=['sb_mm.mmdet'])``
 then ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmdet'``."""
-from mmdet.models.backbones import (DetectoRS_ResNet, RegNet, ResNeSt,
+from mmdet.models.backbones import (HRNet, DetectoRS_ResNet, RegNet, ResNeSt,
                                     ResNet, ResNetV1d, ResNeXt)
 from mmdet.registry import HOOKS, MODELS
 
 from .hooks import RandomStateHook, SBMapVisualizationHook
-from .models import SpatialBiasResNetMixin
+from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
 @MODELS.register_module()
@@ -52,7 +52,13 @@ class SBDetectoRS_ResNet(SpatialBiasResNetMixin, DetectoRS_ResNet):
     with spatial bias: the SAC conv2 emits the maps."""
 
 
-SB_TYPES = dict(ResNet='SBResNet', ResNetV1d='SBResNetV1d',
+@MODELS.register_module()
+class SBHRNet(SpatialBiasHRNetMixin, HRNet):
+    """MMDetection's ``HRNet`` with spatial bias in every block of the
+    chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
+
+
+SB_TYPES = dict(HRNet='SBHRNet', ResNet='SBResNet', ResNetV1d='SBResNetV1d',
                 ResNeXt='SBResNeXt', RegNet='SBRegNet', ResNeSt='SBResNeSt',
                 DetectoRS_ResNet='SBDetectoRS_ResNet')
 

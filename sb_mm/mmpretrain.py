@@ -1,14 +1,14 @@
 """SB backbones for MMPretrain:
 ``custom_imports=dict(imports=['sb_mm.mmpretrain'])`` then
 ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmpretrain'``."""
-from mmpretrain.models.backbones import (RegNet, ResNeSt, ResNet,
+from mmpretrain.models.backbones import (HRNet, RegNet, ResNeSt, ResNet,
                                          ResNet_CIFAR, ResNetV1c, ResNetV1d,
                                          ResNeXt, SEResNet, SEResNeXt)
 from mmpretrain.datasets import CIFAR100
 from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
 from .hooks import RandomStateHook, SBMapVisualizationHook
-from .models import SpatialBiasResNetMixin
+from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
 @MODELS.register_module()
@@ -62,7 +62,13 @@ class SBResNeSt(SpatialBiasResNetMixin, ResNeSt):
     conv's output does (ResNeSt normalises inside the split attention)."""
 
 
-SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
+@MODELS.register_module()
+class SBHRNet(SpatialBiasHRNetMixin, HRNet):
+    """MMPretrain's ``HRNet`` with spatial bias in every block of the
+    chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
+
+
+SB_TYPES = dict(HRNet='SBHRNet', ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
                 ResNet_CIFAR='SBResNet_CIFAR', SEResNet='SBSEResNet',
                 SEResNeXt='SBSEResNeXt', RegNet='SBRegNet',

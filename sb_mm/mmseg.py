@@ -1,11 +1,11 @@
 """SB backbones for MMSegmentation: ``custom_imports=dict(imports=['sb_mm.mmseg'])``
 then ``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
-from mmseg.models.backbones import (ResNeSt, ResNet, ResNetV1c, ResNetV1d,
+from mmseg.models.backbones import (HRNet, ResNeSt, ResNet, ResNetV1c, ResNetV1d,
                                     ResNeXt)
 from mmseg.registry import HOOKS, MODELS
 
 from .hooks import RandomStateHook, SBMapVisualizationHook
-from .models import SpatialBiasResNetMixin
+from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
 @MODELS.register_module()
@@ -35,7 +35,13 @@ class SBResNeSt(SpatialBiasResNetMixin, ResNeSt):
     conv2 emits the maps; they go to conv3 directly (no norm2 in ResNeSt)."""
 
 
-SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
+@MODELS.register_module()
+class SBHRNet(SpatialBiasHRNetMixin, HRNet):
+    """MMSegmentation's ``HRNet`` with spatial bias in every block of the
+    chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
+
+
+SB_TYPES = dict(HRNet='SBHRNet', ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
                 ResNeSt='SBResNeSt')
 

@@ -5,6 +5,7 @@ from typing import Dict
 import torch
 import torch.nn as nn
 
+from .memory_format import cat_channels
 from .spatial_bias import SpatialBias
 
 
@@ -25,7 +26,7 @@ class SpatialBiasOutputMixin:
 
     def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
         out = super().forward(x, *args, **kwargs)
-        return torch.cat([out, self.sb(x, out.shape[-2:])], dim=1)
+        return cat_channels([out, self.sb(x, out.shape[-2:])])
 
 
 class Conv2dWithSpatialBias(SpatialBiasOutputMixin, nn.Conv2d):

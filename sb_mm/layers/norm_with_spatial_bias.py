@@ -8,6 +8,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from .memory_format import cat_channels
+
 
 class SpatialBiasNormMixin:
     """Makes a norm layer over C channels take C + m: the first C channels
@@ -30,8 +32,8 @@ class SpatialBiasNormMixin:
         channels = _channels(self)
         if _fusable(self, self.sb_norm):
             return _fused_batch_norm(self, self.sb_norm, x)
-        return torch.cat([super().forward(x[:, :channels]),
-                          self.sb_norm(x[:, channels:])], dim=1)
+        return cat_channels([super().forward(x[:, :channels]),
+                             self.sb_norm(x[:, channels:])])
 
 
 def _channels(norm: nn.Module) -> int:

@@ -246,10 +246,15 @@ class SpatialBias(nn.Module):
                 out_size) -> torch.Tensor:
         if out_size is None:
             out_size = x.shape[-2:]
-        if x.is_contiguous(memory_format=torch.channels_last):
-            maps = maps.contiguous(memory_format=torch.channels_last)
+        if not x.is_contiguous(memory_format=torch.channels_last):
+            return F.interpolate(maps, size=tuple(out_size), mode='bilinear',
+                                 align_corners=False)
+        # F.interpolate keeps channels_last only when its input is
+        # unambiguously so; a 1x1 grid is not (found by tests/test_fuzz.py)
+        maps = maps.contiguous(memory_format=torch.channels_last)
         return F.interpolate(
-            maps, size=tuple(out_size), mode='bilinear', align_corners=False)
+            maps, size=tuple(out_size), mode='bilinear',
+            align_corners=False).contiguous(memory_format=torch.channels_last)
 
     def extra_repr(self) -> str:
         return (f'in_channels={self.in_channels}, '

@@ -1,7 +1,8 @@
 from .sb_resnet import (SB_CFG_DEFAULTS, SB_STAGES_DEFAULT,
-                        SpatialBiasResNetMixin, check_sb_cfg)
+                        SpatialBiasHRNetMixin, SpatialBiasResNetMixin,
+                        check_sb_cfg)
 
 __all__ = [
-    'SpatialBiasResNetMixin', 'check_sb_cfg', 'SB_CFG_DEFAULTS',
-    'SB_STAGES_DEFAULT'
+    'SpatialBiasResNetMixin', 'SpatialBiasHRNetMixin', 'check_sb_cfg',
+    'SB_CFG_DEFAULTS', 'SB_STAGES_DEFAULT'
 ]

@@ -113,15 +113,23 @@ class SpatialBiasResNetMixin:
         # relative module name -> stock channel count, for checkpoint loading
         self._sb_widened_convs: Dict[str, int] = {}
         self._sb_split_norms: Dict[str, int] = {}
-        for layer_name, enabled in zip(self.res_layers, sb_stages):
+        for blocks, enabled in zip(self._sb_stage_blocks(), sb_stages):
             if not enabled:
                 continue
-            for idx, block in enumerate(getattr(self, layer_name)):
-                self._add_spatial_bias(block, f'{layer_name}.{idx}')
+            for name, block in blocks:
+                self._add_spatial_bias(block, name)
         for spec in block_plugins or ():
             self._add_block_plugins(spec)
         # the library froze its stages before the new modules existed
-        self._freeze_stages()
+        if hasattr(self, '_freeze_stages'):
+            self._freeze_stages()
+
+    def _sb_stage_blocks(self):
+        """Per stage, the ``(relative name, block)`` pairs that get SB:
+        every block of each ResNet layer (HRNet overrides it)."""
+        return [[(f'{layer_name}.{idx}', block)
+                 for idx, block in enumerate(getattr(self, layer_name))]
+                for layer_name in self.res_layers]
 
     def forward(self, x):
         """The library's forward, after checking that ``x`` is a (B, C, H, W)
@@ -201,12 +209,11 @@ class SpatialBiasResNetMixin:
             raise ValueError(
                 f"block_plugins: blocks must be 'all' or 'last', got "
                 f'{blocks!r}')
-        for layer_name, enabled in zip(self.res_layers, stages):
+        for stage, enabled in zip(self._sb_stage_blocks(), stages):
             if not enabled:
                 continue
-            layer = getattr(self, layer_name)
-            chosen = layer if blocks == 'all' else [layer[-1]]
-            for block in chosen:
+            chosen = stage if blocks == 'all' else stage[-1:]
+            for _, block in chosen:
                 attach_after_block(block, dict(spec['cfg']))
 
     # -- loading stock checkpoints -----------------------------------------
@@ -312,12 +319,34 @@ class SpatialBiasResNetMixin:
                 logger='current')
 
 
+class SpatialBiasHRNetMixin(SpatialBiasResNetMixin):
+    """:class:`SpatialBiasResNetMixin` for HRNet (all three libraries): its
+    blocks are the libraries' ResNet ``BasicBlock`` / ``Bottleneck``, so SB
+    goes where it goes in a ResNet block. The four ``sb_stages`` flags are
+    HRNet's stages: ``layer1`` (the Bottlenecks at 1/4) and ``stage2`` -
+    ``stage4``, in which every block of every branch of every HRModule gets
+    SB (default: stages 1-3, as the paper's ResNet-50)."""
+
+    num_stages = 4
+
+    def _sb_stage_blocks(self):
+        stages = [[(f'layer1.{i}', block)
+                   for i, block in enumerate(self.layer1)]]
+        for stage_name in ('stage2', 'stage3', 'stage4'):
+            stages.append([
+                (f'{stage_name}.{m}.branches.{j}.{k}', block)
+                for m, module in enumerate(getattr(self, stage_name))
+                for j, branch in enumerate(module.branches)
+                for k, block in enumerate(branch)])
+        return stages
+
+
 def _channels(norm: nn.Module) -> int:
     return norm.num_features if hasattr(norm, 'num_features') \
         else norm.num_channels
 
 
 __all__ = [
-    'SpatialBiasResNetMixin', 'check_sb_cfg', 'check_stage_flags', 'SB_CFG_DEFAULTS',
+    'SpatialBiasResNetMixin', 'SpatialBiasHRNetMixin', 'check_sb_cfg', 'check_stage_flags', 'SB_CFG_DEFAULTS',
     'SB_STAGES_DEFAULT'
 ]
