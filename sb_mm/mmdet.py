@@ -1,6 +1,6 @@
 """SB backbones for MMDetection: ``custom_imports=dict(imports=['sb_mm.mmdet'])``
 then ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmdet'``."""
-from mmdet.models.backbones import (HRNet, DetectoRS_ResNet, RegNet, ResNeSt,
+from mmdet.models.backbones import (HRNet, Res2Net, DetectoRS_ResNet, RegNet, ResNeSt,
                                     ResNet, ResNetV1d, ResNeXt)
 from mmdet.registry import HOOKS, MODELS
 
@@ -58,7 +58,14 @@ class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
 
 
-SB_TYPES = dict(HRNet='SBHRNet', ResNet='SBResNet', ResNetV1d='SBResNetV1d',
+@MODELS.register_module()
+class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
+    """MMDetection's ``Res2Net`` with spatial bias: conv3 computes the
+    maps from the multi-scale convs' concatenated output and reads them
+    beside it (no single conv2 to emit them)."""
+
+
+SB_TYPES = dict(HRNet='SBHRNet', Res2Net='SBRes2Net', ResNet='SBResNet', ResNetV1d='SBResNetV1d',
                 ResNeXt='SBResNeXt', RegNet='SBRegNet', ResNeSt='SBResNeSt',
                 DetectoRS_ResNet='SBDetectoRS_ResNet')
 

@@ -1,7 +1,7 @@
 """SB backbones for MMPretrain:
 ``custom_imports=dict(imports=['sb_mm.mmpretrain'])`` then
 ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmpretrain'``."""
-from mmpretrain.models.backbones import (HRNet, RegNet, ResNeSt, ResNet,
+from mmpretrain.models.backbones import (HRNet, Res2Net, RegNet, ResNeSt, ResNet,
                                          ResNet_CIFAR, ResNetV1c, ResNetV1d,
                                          ResNeXt, SEResNet, SEResNeXt)
 from mmpretrain.datasets import CIFAR100
@@ -68,7 +68,14 @@ class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
 
 
-SB_TYPES = dict(HRNet='SBHRNet', ResNet='SBResNet', ResNetV1c='SBResNetV1c',
+@MODELS.register_module()
+class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
+    """MMPretrain's ``Res2Net`` with spatial bias: conv3 computes the
+    maps from the multi-scale convs' concatenated output and reads them
+    beside it (no single conv2 to emit them)."""
+
+
+SB_TYPES = dict(HRNet='SBHRNet', Res2Net='SBRes2Net', ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
                 ResNet_CIFAR='SBResNet_CIFAR', SEResNet='SBSEResNet',
                 SEResNeXt='SBSEResNeXt', RegNet='SBRegNet',

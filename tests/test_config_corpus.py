@@ -16,17 +16,21 @@ from conftest import LIBRARIES
 
 STOCK_TYPES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNeXt', 'ResNet_CIFAR',
                'SEResNet', 'SEResNeXt', 'RegNet', 'ResNeSt',
-               'DetectoRS_ResNet')
+               'DetectoRS_ResNet', 'Res2Net', 'HRNet')
 #: what a full run built and skipped here (the pinned stack): at least this
-#: many configs must build, at most this many may be skipped per kind of
-#: reason (a new skip or a lost build fails the test). 2026-11-28: mmdet
-#: 507 with 20 GroupNorm configs skipped; 2026-11-29, with the split norm
-#: (stock norm + sb_norm) and the RegNet / ResNeSt / DetectoRS / SE types:
-#: mmdet 568 (ResNet 430, ResNeXt 97, RegNet 26, ResNeSt 8, DetectoRS 7),
-#: mmseg 437 (ResNetV1c 390, ResNet 39, ResNeSt 8), mmpretrain 81 (ResNet 48,
-#: RegNet 8, ResNet_CIFAR 7, ResNeSt 4, ResNeXt 4, V1c 3, V1d 3, SEResNet 2,
-#: SEResNeXt 2), no GroupNorm skip.
-MIN_BUILT = dict(mmdet=568, mmseg=437, mmpretrain=81)
+#: many configs must build, per library and per family, at most this many
+#: may be skipped per kind of reason (a new skip or a lost build fails the
+#: test). 2026-11-28: mmdet 507 with 20 GroupNorm configs skipped;
+#: 2026-11-29, split norm + RegNet / ResNeSt / DetectoRS / SE types: mmdet
+#: 568, mmseg 437, mmpretrain 81; 2026-11-29 (later), + Res2Net and HRNet:
+MIN_PER_FAMILY = dict(
+    mmdet=dict(ResNet=430, ResNeXt=97, HRNet=29, RegNet=26, ResNeSt=8,
+               DetectoRS_ResNet=7, Res2Net=7),
+    mmseg=dict(ResNetV1c=390, HRNet=66, ResNet=39, ResNeSt=8),
+    mmpretrain=dict(ResNet=48, RegNet=8, HRNet=7, ResNet_CIFAR=7, ResNeSt=4,
+                    ResNeXt=4, Res2Net=3, ResNetV1c=3, ResNetV1d=3,
+                    SEResNet=2, SEResNeXt=2))
+MIN_BUILT = {lib: sum(n.values()) for lib, n in MIN_PER_FAMILY.items()}
 MIN_GN_FORWARD = dict(mmdet=20, mmseg=0, mmpretrain=0)
 MAX_SKIPPED = dict(
     mmdet={'the stock model does not build here either': 26,
@@ -149,4 +153,7 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
           f'{len(gn_forward)}')
     print(f'[{lib}] built per family: ' + ', '.join(
         f'{name} {n}' for name, n in per_family.most_common()))
+    lost = {name: (per_family[name], n)
+            for name, n in MIN_PER_FAMILY[lib].items() if per_family[name] < n}
+    assert not lost, f'families that built fewer configs: {lost}'
     assert len(gn_forward) >= MIN_GN_FORWARD[lib], gn_forward

@@ -1,9 +1,22 @@
 """SB in the other ResNet-style families (SE-ResNet, SE-ResNeXt, RegNet,
-ResNeSt, DetectoRS): one mixin, the same guarantees as SB-ResNet."""
+ResNeSt, DetectoRS, Res2Net, HRNet): one mixin, the same guarantees as
+SB-ResNet."""
 import pytest
 import torch
 
 from conftest import build_backbone
+
+# HRNet-W18 as the stock configs define it (mmdet, mmseg)
+HRNET_W18 = dict(
+    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
+                num_blocks=(4, ), num_channels=(64, )),
+    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
+                num_blocks=(4, 4), num_channels=(18, 36)),
+    stage3=dict(num_modules=4, num_branches=3, block='BASIC',
+                num_blocks=(4, 4, 4), num_channels=(18, 36, 72)),
+    stage4=dict(num_modules=3, num_branches=4, block='BASIC',
+                num_blocks=(4, 4, 4, 4), num_channels=(18, 36, 72, 144)))
+HRNET_BLOCKS = 4 + 2 * 4 + 4 * 3 * 4  # layer1 + stage2 + stage3
 
 # (library, stock type, kwargs, SB blocks in the default stages 1-3)
 FAMILIES = [
@@ -16,7 +29,13 @@ FAMILIES = [
     ('mmdet', 'ResNeSt', dict(depth=50), 13),
     ('mmdet', 'DetectoRS_ResNet', dict(depth=50), 13),
     ('mmseg', 'ResNeSt', dict(depth=50), 13),
+    ('mmdet', 'Res2Net', dict(depth=50), 13),
+    ('mmpretrain', 'Res2Net', dict(depth=50), 13),
+    ('mmdet', 'HRNet', dict(extra=HRNET_W18), HRNET_BLOCKS),
+    ('mmseg', 'HRNet', dict(extra=HRNET_W18), HRNET_BLOCKS),
+    ('mmpretrain', 'HRNet', dict(arch='w18'), HRNET_BLOCKS),
 ]
+# HRNet's branches are fused by upsampling: sides a multiple of 32
 IDS = [f'{lib}-{name}' for lib, name, _, _ in FAMILIES]
 
 
@@ -45,7 +64,7 @@ def test_sb_off_is_the_stock_backbone_bit_for_bit(lib, name, kw, blocks):
     assert [(k, v.shape) for k, v in sb.state_dict().items()] == \
         [(k, v.shape) for k, v in stock.state_dict().items()]
     sb.load_state_dict(stock.state_dict())
-    x = torch.randn(2, 3, 64, 48)
+    x = torch.randn(2, 3, 64, 96)
     for a, b in zip(_outputs(stock, x), _outputs(sb, x)):
         assert torch.equal(a, b)
 
@@ -62,7 +81,7 @@ def test_stock_checkpoint_loads_function_preservingly(lib, name, kw, blocks,
     sb.init_weights()
     assert sum(name.endswith('.sb') for name, _ in sb.named_modules()) \
         == blocks
-    x = torch.randn(2, 3, 64, 80)
+    x = torch.randn(2, 3, 64, 128)
     for a, b in zip(_outputs(stock, x), _outputs(sb, x)):
         torch.testing.assert_close(b, a, rtol=1e-5,
                                    atol=1e-5 * float(a.abs().max()))

@@ -130,6 +130,7 @@ SLOW = FAST + [
      'ResNeXt'),
     ('mmdet', 'SBRegNet', dict(arch='regnetx_400mf'), 'RegNet'),
     ('mmdet', 'SBResNeSt', dict(depth=50), 'ResNeSt'),
+    ('mmdet', 'SBRes2Net', dict(depth=50), 'Res2Net'),
     ('mmseg', 'SBResNetV1d', dict(depth=50), 'ResNetV1d'),
     ('mmpretrain', 'SBSEResNet', dict(depth=50), 'SEResNet'),
     ('mmpretrain', 'SBResNetV1c', dict(depth=50), 'ResNetV1c'),

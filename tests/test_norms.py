@@ -169,3 +169,31 @@ def test_add_spatial_bias_on_a_custom_block():
         *(f'bn2.sb_norm.{k}' for k in block.bn2.sb_norm.state_dict())}
     out.sum().backward()
     assert sb.mix.weight.grad.abs().sum() > 0
+
+
+def test_add_spatial_bias_from_the_consumers_input():
+    """conv=None (Res2Net-style blocks): conv3 computes the maps from its
+    own input, normalises them and reads them beside it; with its new
+    columns at zero the block computes what it computed before."""
+    from torchvision.models.resnet import Bottleneck
+
+    from sb_mm.layers import add_spatial_bias
+    torch.manual_seed(0)
+    block = Bottleneck(256, 64).eval()
+    x = torch.randn(2, 256, 20, 28)
+    with torch.no_grad():
+        before = block(x)
+    stock_weight = block.conv3.weight.detach().clone()
+    sb = add_spatial_bias(block, conv=None, consumer='conv3')
+    assert block.conv3.sb is sb and block.conv3.weight.shape == (256, 67, 1, 1)
+    with torch.no_grad():
+        block.conv3.weight.zero_()
+        block.conv3.weight[:, :64] = stock_weight
+        assert torch.equal(block(x), before)
+    fresh = Bottleneck(256, 64)  # fresh columns: the maps reach the output
+    sb = add_spatial_bias(fresh, conv=None, consumer='conv3')
+    fresh(x).sum().backward()
+    assert sb.mix.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='norm=None'):
+        add_spatial_bias(Bottleneck(256, 64), conv=None, norm='bn2',
+                         consumer='conv3')

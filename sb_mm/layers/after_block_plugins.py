@@ -5,6 +5,8 @@ from typing import List
 import torch
 import torch.nn as nn
 
+from .mixed_class import mixed_class
+
 
 class AfterBlockPluginsMixin:
     """Makes a residual block return ``plugins(block(x))``.
@@ -25,24 +27,9 @@ class AfterBlockPluginsMixin:
         return out
 
 
-_CLASSES = {}
-
-
 def _with_plugins_class(block_cls: type) -> type:
-    if issubclass(block_cls, AfterBlockPluginsMixin):
-        return block_cls
-    if block_cls not in _CLASSES:
-        import sys
-        module = sys.modules[__name__]
-        name = f'{block_cls.__name__}WithPlugins'
-        if hasattr(module, name):  # same class name from another library
-            name = f'{block_cls.__module__.replace(".", "_")}_{name}'
-        cls = type(name, (AfterBlockPluginsMixin, block_cls), {
-            '__module__': __name__, '__qualname__': name,
-            '__doc__': f'{block_cls.__name__} followed by plugin layers.'})
-        setattr(module, name, cls)  # published, so models still pickle
-        _CLASSES[block_cls] = cls
-    return _CLASSES[block_cls]
+    return mixed_class(AfterBlockPluginsMixin, block_cls, 'WithPlugins',
+                       'followed by plugin layers.', __name__)
 
 
 def block_out_channels(block: nn.Module) -> int:

@@ -3,7 +3,10 @@ from typing import Optional
 
 import torch.nn as nn
 
-from .conv_with_spatial_bias import attach_spatial_bias
+from mmcv.cnn import build_norm_layer
+
+from .conv_with_spatial_bias import (attach_spatial_bias,
+                                     attach_spatial_bias_from_input)
 from .norm_with_spatial_bias import attach_sb_norm
 from .spatial_bias import SpatialBias
 from .widen import attach_sb_input, standardises_weight, widen_conv_input
@@ -19,7 +22,7 @@ def conv_in_channels(conv: nn.Module) -> int:
 
 
 def add_spatial_bias(block: nn.Module,
-                     conv: str,
+                     conv: Optional[str],
                      consumer: str,
                      norm: Optional[str] = None,
                      sb_norm_cfg: Optional[dict] = None,
@@ -39,7 +42,14 @@ def add_spatial_bias(block: nn.Module,
     weight and gets an ``sb_input`` conv for the maps instead). The block's ``forward()`` runs unchanged.
     Names are dotted paths inside ``block`` (``'conv2'``, ``'branch.1'``).
 
-    Returns the :class:`SpatialBias` layer (``block.<conv>.sb``).
+    ``conv=None`` is for blocks whose spatial step is not one conv
+    (Res2Net): ``consumer`` then computes the maps from its own input,
+    normalises them with a ``sb_norm_cfg`` norm and ReLU, and reads them
+    beside that input (:class:`SpatialBiasFromInputMixin`); ``norm`` must be
+    None.
+
+    Returns the :class:`SpatialBias` layer (``block.<conv>.sb``, or
+    ``block.<consumer>.sb`` when ``conv`` is None).
 
     Example, a torchvision Bottleneck (conv1 -> bn1 -> conv2 -> bn2 ->
     conv3)::
@@ -50,20 +60,29 @@ def add_spatial_bias(block: nn.Module,
         add_spatial_bias(block, conv='conv2', norm='bn2', consumer='conv3')
         block(torch.randn(2, 256, 56, 56))  # (2, 256, 56, 56)
     """
-    emitting = block.get_submodule(conv)
-    sb = SpatialBias(
-        conv_in_channels(emitting),
-        reduced_channels=reduced_channels,
-        grid_size=grid_size,
-        kernel_size=kernel_size,
-        norm_cfg=sb_norm_cfg,
-        fused=fused)
-    attach_spatial_bias(emitting, sb)
-    if norm is not None:
-        attach_sb_norm(block.get_submodule(norm), sb.out_channels)
+    sb_kwargs = dict(reduced_channels=reduced_channels, grid_size=grid_size,
+                     kernel_size=kernel_size, norm_cfg=sb_norm_cfg,
+                     fused=fused)
     parent_name, _, attr = consumer.rpartition('.')
     parent = block.get_submodule(parent_name) if parent_name else block
     old = getattr(parent, attr)
+    if conv is None:
+        if norm is not None or standardises_weight(old):
+            raise ValueError(
+                'add_spatial_bias: with conv=None the consumer computes and '
+                'normalises the maps itself: give norm=None and a consumer '
+                'that does not standardise its weight')
+        sb = SpatialBias(conv_in_channels(old), **sb_kwargs)
+        sb_norm = build_norm_layer(sb_norm_cfg or dict(type='BN'),
+                                   sb.out_channels)[1]
+        setattr(parent, attr, attach_spatial_bias_from_input(
+            widen_conv_input(old, sb.out_channels), sb, sb_norm))
+        return sb
+    emitting = block.get_submodule(conv)
+    sb = SpatialBias(conv_in_channels(emitting), **sb_kwargs)
+    attach_spatial_bias(emitting, sb)
+    if norm is not None:
+        attach_sb_norm(block.get_submodule(norm), sb.out_channels)
     if standardises_weight(old):  # keep its standardisation stock
         attach_sb_input(old, sb.out_channels)
     else:

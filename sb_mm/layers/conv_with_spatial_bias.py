@@ -1,11 +1,9 @@
 """A convolution that also emits spatial-bias maps, keeping its own names."""
-import sys
-from typing import Dict
-
 import torch
 import torch.nn as nn
 
 from .memory_format import cat_channels
+from .mixed_class import mixed_class
 from .spatial_bias import SpatialBias
 
 
@@ -33,31 +31,50 @@ class Conv2dWithSpatialBias(SpatialBiasOutputMixin, nn.Conv2d):
     """``nn.Conv2d`` that also emits spatial-bias maps (see the mixin)."""
 
 
-_CLASSES: Dict[type, type] = {nn.Conv2d: Conv2dWithSpatialBias}
+class SpatialBiasFromInputMixin:
+    """Makes a conv over C input channels read its input and the m
+    spatial-bias maps of that input: ``conv(cat([x, relu(sb_norm(sb(x)))],
+    dim=1))``, its weight (C_out, C + m, kh, kw).
+
+    ``x`` (B, C, H, W) -> (B, C_out, H_out, W_out). For blocks whose spatial
+    step is not one conv (Res2Net's multi-scale 3x3 convs over channel
+    groups, concatenated inside ``forward()``): there no single conv can
+    emit the maps, so the conv after the spatial step (conv3) computes them
+    from what it reads, the whole spatial step's output, and normalises
+    them (``sb_norm``) and applies ReLU as a bottleneck's norm2 + ReLU would.
+    """
+
+    sb: SpatialBias
+    sb_norm: nn.Module
+
+    def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        maps = torch.relu(self.sb_norm(self.sb(x)))
+        return super().forward(cat_channels([x, maps]), *args, **kwargs)
+
+
+def attach_spatial_bias_from_input(conv: nn.Module, sb: SpatialBias,
+                                   sb_norm: nn.Module) -> nn.Module:
+    """Turns ``conv``, already widened to C + m inputs
+    (``widen_conv_input``), in place into a :class:`SpatialBiasFromInputMixin`
+    conv with ``sb`` (over C) and ``sb_norm`` (over m). Returns ``conv``."""
+    if conv.in_channels != sb.in_channels + sb.out_channels:
+        raise ValueError(
+            f'attach_spatial_bias_from_input: conv has {conv.in_channels} '
+            f'inputs, expected {sb.in_channels} + {sb.out_channels} maps')
+    conv.__class__ = mixed_class(
+        SpatialBiasFromInputMixin, type(conv), 'WithSpatialBiasFromInput',
+        'that also reads the spatial-bias maps of its input.', __name__)
+    conv.sb = sb
+    conv.sb_norm = sb_norm
+    return conv
 
 
 def _with_spatial_bias_class(conv_cls: type) -> type:
-    """The subclass of ``conv_cls`` that emits spatial-bias maps (cached).
-
-    Other conv types (mmcv's DCN, ConvWS, ...) get a subclass made once and
-    published in this module under a unique name, so models still pickle.
-    """
-    if conv_cls in _CLASSES:
-        return _CLASSES[conv_cls]
-    if issubclass(conv_cls, SpatialBiasOutputMixin):
-        return conv_cls
-    name = f'{conv_cls.__name__}WithSpatialBias'
-    module = sys.modules[__name__]
-    if hasattr(module, name):  # same class name from another module
-        name = f'{conv_cls.__module__.replace(".", "_")}_{name}'
-    cls = type(name, (SpatialBiasOutputMixin, conv_cls), {
-        '__module__': __name__,
-        '__qualname__': name,
-        '__doc__': f'{conv_cls.__name__} that also emits spatial-bias maps.',
-    })
-    setattr(module, name, cls)
-    _CLASSES[conv_cls] = cls
-    return cls
+    """The subclass of ``conv_cls`` that emits spatial-bias maps (cached)."""
+    if conv_cls is nn.Conv2d:
+        return Conv2dWithSpatialBias
+    return mixed_class(SpatialBiasOutputMixin, conv_cls, 'WithSpatialBias',
+                       'that also emits spatial-bias maps.', __name__)
 
 
 def attach_spatial_bias(conv: nn.Module, sb: SpatialBias) -> nn.Module:

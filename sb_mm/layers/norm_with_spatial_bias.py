@@ -1,7 +1,6 @@
 """A norm layer that also normalises the spatial-bias maps, keeping its own
 names and shapes."""
-import sys
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
@@ -9,6 +8,7 @@ import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .memory_format import cat_channels
+from .mixed_class import mixed_class
 
 
 class SpatialBiasNormMixin:
@@ -112,38 +112,15 @@ def sb_norm_for(norm: nn.Module, extra: int) -> nn.Module:
     return new
 
 
-_CLASSES: Dict[type, type] = {}
-
-
-def _with_spatial_bias_class(norm_cls: type) -> type:
-    """The subclass of ``norm_cls`` that also normalises SB maps (cached,
-    published in this module so that models pickle)."""
-    if issubclass(norm_cls, SpatialBiasNormMixin):
-        return norm_cls
-    if norm_cls in _CLASSES:
-        return _CLASSES[norm_cls]
-    name = f'{norm_cls.__name__}WithSpatialBias'
-    module = sys.modules[__name__]
-    if hasattr(module, name):
-        name = f'{norm_cls.__module__.replace(".", "_")}_{name}'
-    cls = type(name, (SpatialBiasNormMixin, norm_cls), {
-        '__module__': __name__,
-        '__qualname__': name,
-        '__doc__': f'{norm_cls.__name__} that also normalises spatial-bias '
-        'maps.',
-    })
-    setattr(module, name, cls)
-    _CLASSES[norm_cls] = cls
-    return cls
-
-
 def attach_sb_norm(norm: nn.Module, extra: int) -> nn.Module:
     """Turns ``norm`` in place into a norm over C + ``extra`` channels whose
     stock part is itself (parameters, buffers, names unchanged) and whose
     last ``extra`` channels go through a new ``sb_norm``
     (:func:`sb_norm_for`). Returns ``norm``."""
     sb_norm = sb_norm_for(norm, extra)
-    norm.__class__ = _with_spatial_bias_class(type(norm))
+    norm.__class__ = mixed_class(
+        SpatialBiasNormMixin, type(norm), 'WithSpatialBias',
+        'that also normalises spatial-bias maps.', __name__)
     norm.sb_norm = sb_norm
     return norm
 

@@ -4,6 +4,8 @@ import copy
 import torch
 import torch.nn as nn
 
+from .mixed_class import mixed_class
+
 
 def widen_conv_input(conv: nn.Conv2d, extra: int) -> nn.Conv2d:
     """A copy of ``conv`` that takes ``extra`` more input channels.
@@ -48,9 +50,6 @@ class SpatialBiasInputMixin:
             self.sb_input(x[:, channels:])
 
 
-_INPUT_CLASSES = {}
-
-
 def standardises_weight(conv: nn.Module) -> bool:
     """mmcv's weight-standardised convs (``ConvWS2d``, ``ConvAWS2d``)."""
     return any(cls.__name__ in ('ConvWS2d', 'ConvAWS2d')
@@ -61,18 +60,12 @@ def attach_sb_input(conv: nn.Conv2d, extra: int) -> nn.Conv2d:
     """Turns ``conv`` in place into one that also takes ``extra`` SB maps
     (:class:`SpatialBiasInputMixin`); ``conv.sb_input`` is initialised as
     the conv's own ``reset_parameters`` does. Returns ``conv``."""
-    cls = type(conv)
-    if cls not in _INPUT_CLASSES:
-        import sys
-        name = f'{cls.__name__}WithSpatialBiasInput'
-        new_cls = type(name, (SpatialBiasInputMixin, cls), {
-            '__module__': __name__, '__qualname__': name})
-        setattr(sys.modules[__name__], name, new_cls)
-        _INPUT_CLASSES[cls] = new_cls
     sb_input = nn.Conv2d(extra, conv.out_channels, conv.kernel_size,
                          conv.stride, conv.padding, conv.dilation,
                          bias=False).to(conv.weight.device, conv.weight.dtype)
     sb_input.weight.requires_grad = conv.weight.requires_grad
-    conv.__class__ = _INPUT_CLASSES[cls]
+    conv.__class__ = mixed_class(
+        SpatialBiasInputMixin, type(conv), 'WithSpatialBiasInput',
+        'that also takes spatial-bias maps through sb_input.', __name__)
     conv.sb_input = sb_input
     return conv

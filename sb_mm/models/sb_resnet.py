@@ -166,6 +166,19 @@ class SpatialBiasResNetMixin:
         return dict(type='BN')
 
     def _add_spatial_bias(self, block: nn.Module, name: str) -> None:
+        if hasattr(block, 'convs') and not hasattr(block, 'conv2'):
+            # Res2Net: the spatial step is several 3x3 convs over channel
+            # groups, concatenated inside forward(); conv3 computes the maps
+            # from that concatenation and reads them beside it
+            stock_in = block.conv3.in_channels
+            add_spatial_bias(
+                block, conv=None, consumer='conv3',
+                sb_norm_cfg=self._sb_norm_cfg(),
+                **{k: self.sb_cfg[k] for k in ('reduced_channels',
+                                               'grid_size', 'kernel_size',
+                                               'fused')})
+            self._sb_widened_convs[f'{name}.conv3'] = stock_in
+            return
         if hasattr(block, 'conv3'):  # bottleneck
             emit, norm_name_attr, widen_name = 'conv2', 'norm2_name', 'conv3'
         else:  # basic block
