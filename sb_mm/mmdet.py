@@ -1,7 +1,8 @@
 """SB backbones for MMDetection: ``custom_imports=dict(imports=['sb_mm.mmdet'])``
 then ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmdet'``."""
-from mmdet.models.backbones import (HRNet, Res2Net, DetectoRS_ResNet, RegNet, ResNeSt,
-                                    ResNet, ResNetV1d, ResNeXt)
+from mmdet.models.backbones import (DetectoRS_ResNet, DetectoRS_ResNeXt,
+                                    HRNet, RegNet, Res2Net, ResNeSt, ResNet,
+                                    ResNetV1d, ResNeXt)
 from mmdet.registry import HOOKS, MODELS
 
 from .hooks import RandomStateHook, SBMapVisualizationHook
@@ -53,6 +54,12 @@ class SBDetectoRS_ResNet(SpatialBiasResNetMixin, DetectoRS_ResNet):
 
 
 @MODELS.register_module()
+class SBDetectoRS_ResNeXt(SpatialBiasResNetMixin, DetectoRS_ResNeXt):
+    """MMDetection's ``DetectoRS_ResNeXt`` with spatial bias: the grouped SAC
+    conv2 emits the maps."""
+
+
+@MODELS.register_module()
 class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     """MMDetection's ``HRNet`` with spatial bias in every block of the
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
@@ -65,9 +72,11 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     beside it (no single conv2 to emit them)."""
 
 
-SB_TYPES = dict(HRNet='SBHRNet', Res2Net='SBRes2Net', ResNet='SBResNet', ResNetV1d='SBResNetV1d',
+SB_TYPES = dict(ResNet='SBResNet', ResNetV1d='SBResNetV1d',
                 ResNeXt='SBResNeXt', RegNet='SBRegNet', ResNeSt='SBResNeSt',
-                DetectoRS_ResNet='SBDetectoRS_ResNet')
+                DetectoRS_ResNet='SBDetectoRS_ResNet',
+                DetectoRS_ResNeXt='SBDetectoRS_ResNeXt', Res2Net='SBRes2Net',
+                HRNet='SBHRNet')
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)

@@ -1,9 +1,10 @@
 """SB backbones for MMPretrain:
 ``custom_imports=dict(imports=['sb_mm.mmpretrain'])`` then
 ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmpretrain'``."""
-from mmpretrain.models.backbones import (HRNet, Res2Net, RegNet, ResNeSt, ResNet,
-                                         ResNet_CIFAR, ResNetV1c, ResNetV1d,
-                                         ResNeXt, SEResNet, SEResNeXt)
+from mmpretrain.models.backbones import (HRNet, RegNet, Res2Net, ResNeSt,
+                                         ResNet, ResNet_CIFAR, ResNetV1c,
+                                         ResNetV1d, ResNeXt, SEResNet,
+                                         SEResNeXt)
 from mmpretrain.datasets import CIFAR100
 from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
@@ -75,11 +76,11 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     beside it (no single conv2 to emit them)."""
 
 
-SB_TYPES = dict(HRNet='SBHRNet', Res2Net='SBRes2Net', ResNet='SBResNet', ResNetV1c='SBResNetV1c',
+SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
                 ResNet_CIFAR='SBResNet_CIFAR', SEResNet='SBSEResNet',
                 SEResNeXt='SBSEResNeXt', RegNet='SBRegNet',
-                ResNeSt='SBResNeSt')
+                ResNeSt='SBResNeSt', Res2Net='SBRes2Net', HRNet='SBHRNet')
 
 
 @DATASETS.register_module()

@@ -1,7 +1,7 @@
 """SB backbones for MMSegmentation: ``custom_imports=dict(imports=['sb_mm.mmseg'])``
 then ``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
-from mmseg.models.backbones import (HRNet, ResNeSt, ResNet, ResNetV1c, ResNetV1d,
-                                    ResNeXt)
+from mmseg.models.backbones import (HRNet, ResNeSt, ResNet, ResNetV1c,
+                                    ResNetV1d, ResNeXt)
 from mmseg.registry import HOOKS, MODELS
 
 from .hooks import RandomStateHook, SBMapVisualizationHook
@@ -41,9 +41,9 @@ class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
 
 
-SB_TYPES = dict(HRNet='SBHRNet', ResNet='SBResNet', ResNetV1c='SBResNetV1c',
+SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
                 ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
-                ResNeSt='SBResNeSt')
+                ResNeSt='SBResNeSt', HRNet='SBHRNet')
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)

@@ -159,9 +159,9 @@ CASES = {
     'unknown_type_typo': (
         'a misspelt SB type', lambda t: _unknown_type(t, ['sb_mm.mmdet']),
         KeyError, r"'SBResNet50' is not a type the mmdet registries know\. "
-        r'SB types in mmdet: SBDetectoRS_ResNet, SBHRNet, SBRegNet, '
-        r'SBRes2Net, SBResNeSt, SBResNeXt, SBResNet, SBResNetV1c, '
-        r'SBResNetV1d\. \(registry'),
+        r'SB types in mmdet: SBDetectoRS_ResNeXt, SBDetectoRS_ResNet, '
+        r'SBHRNet, SBRegNet, SBRes2Net, SBResNeSt, SBResNeXt, SBResNet, '
+        r'SBResNetV1c, SBResNetV1d\. \(registry'),
     'config_missing': (
         'a config file that does not exist',
         lambda t: runner.load_config(str(t / 'nope.py')), FileNotFoundError,

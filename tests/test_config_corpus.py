@@ -16,7 +16,7 @@ from conftest import LIBRARIES
 
 STOCK_TYPES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNeXt', 'ResNet_CIFAR',
                'SEResNet', 'SEResNeXt', 'RegNet', 'ResNeSt',
-               'DetectoRS_ResNet', 'Res2Net', 'HRNet')
+               'DetectoRS_ResNet', 'DetectoRS_ResNeXt', 'Res2Net', 'HRNet')
 #: what a full run built and skipped here (the pinned stack): at least this
 #: many configs must build, per library and per family, at most this many
 #: may be skipped per kind of reason (a new skip or a lost build fails the

@@ -28,6 +28,8 @@ FAMILIES = [
     ('mmdet', 'RegNet', dict(arch='regnetx_400mf'), 1 + 2 + 7),
     ('mmdet', 'ResNeSt', dict(depth=50), 13),
     ('mmdet', 'DetectoRS_ResNet', dict(depth=50), 13),
+    ('mmdet', 'DetectoRS_ResNeXt', dict(depth=50, groups=32, base_width=4),
+     13),
     ('mmseg', 'ResNeSt', dict(depth=50), 13),
     ('mmdet', 'Res2Net', dict(depth=50), 13),
     ('mmpretrain', 'Res2Net', dict(depth=50), 13),
