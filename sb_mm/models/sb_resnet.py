@@ -170,21 +170,14 @@ class SpatialBiasResNetMixin:
             # Res2Net: the spatial step is several 3x3 convs over channel
             # groups, concatenated inside forward(); conv3 computes the maps
             # from that concatenation and reads them beside it
-            stock_in = block.conv3.in_channels
-            add_spatial_bias(
-                block, conv=None, consumer='conv3',
-                sb_norm_cfg=self._sb_norm_cfg(),
-                **{k: self.sb_cfg[k] for k in ('reduced_channels',
-                                               'grid_size', 'kernel_size',
-                                               'fused')})
-            self._sb_widened_convs[f'{name}.conv3'] = stock_in
-            return
-        if hasattr(block, 'conv3'):  # bottleneck
+            emit, norm_name_attr, widen_name = None, None, 'conv3'
+        elif hasattr(block, 'conv3'):  # bottleneck
             emit, norm_name_attr, widen_name = 'conv2', 'norm2_name', 'conv3'
         else:  # basic block
             emit, norm_name_attr, widen_name = 'conv1', 'norm1_name', 'conv2'
         # ResNeSt's split-attention conv normalises inside: no norm2 follows
-        norm_name = getattr(block, norm_name_attr, None)
+        norm_name = getattr(block, norm_name_attr, None) \
+            if norm_name_attr else None
         if norm_name is not None and not hasattr(block, norm_name):
             norm_name = None
         stock_in = getattr(block, widen_name).in_channels
