@@ -5,7 +5,8 @@ from mmdet.models.backbones import (DetectoRS_ResNet, DetectoRS_ResNeXt,
                                     ResNetV1d, ResNeXt)
 from mmdet.registry import HOOKS, MODELS
 
-from .hooks import RandomStateHook, SBMapVisualizationHook
+from .engine.hooks import (RandomStateHook, SBGradientStatsHook,
+                           SBMapVisualizationHook)
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
@@ -80,3 +81,4 @@ SB_TYPES = dict(ResNet='SBResNet', ResNetV1d='SBResNetV1d',
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
+HOOKS.register_module(module=SBGradientStatsHook)

@@ -8,7 +8,8 @@ from mmpretrain.models.backbones import (HRNet, RegNet, Res2Net, ResNeSt,
 from mmpretrain.datasets import CIFAR100
 from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
-from .hooks import RandomStateHook, SBMapVisualizationHook
+from .engine.hooks import (RandomStateHook, SBGradientStatsHook,
+                           SBMapVisualizationHook)
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
@@ -105,3 +106,4 @@ class GeneratedCIFAR100(CIFAR100):
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
+HOOKS.register_module(module=SBGradientStatsHook)

@@ -4,7 +4,8 @@ from mmseg.models.backbones import (HRNet, ResNeSt, ResNet, ResNetV1c,
                                     ResNetV1d, ResNeXt)
 from mmseg.registry import HOOKS, MODELS
 
-from .hooks import RandomStateHook, SBMapVisualizationHook
+from .engine.hooks import (RandomStateHook, SBGradientStatsHook,
+                           SBMapVisualizationHook)
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
@@ -47,3 +48,4 @@ SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
+HOOKS.register_module(module=SBGradientStatsHook)

@@ -29,7 +29,8 @@ def add_spatial_bias(block: nn.Module,
                      reduced_channels: int = 5,
                      grid_size: int = 10,
                      kernel_size: int = 3,
-                     fused: bool = True) -> SpatialBias:
+                     fused: bool = True,
+                     shared_mix: bool = False) -> SpatialBias:
     """Adds spatial bias to ``block`` in place, where the paper puts it.
 
     The submodule named ``conv`` (a spatial conv of the block) also emits the
@@ -62,7 +63,7 @@ def add_spatial_bias(block: nn.Module,
     """
     sb_kwargs = dict(reduced_channels=reduced_channels, grid_size=grid_size,
                      kernel_size=kernel_size, norm_cfg=sb_norm_cfg,
-                     fused=fused)
+                     fused=fused, shared_mix=shared_mix)
     parent_name, _, attr = consumer.rpartition('.')
     parent = block.get_submodule(parent_name) if parent_name else block
     old = getattr(parent, attr)

@@ -145,6 +145,14 @@ class SpatialBias(nn.Module):
             channels. Default: 3.
         norm_cfg (dict): norm after the reduction. Default: ``dict(type='BN')``.
         fused (bool): run the fused forward. Default: True.
+        shared_mix (bool): beyond the paper. Adds ``mix_shared``, one
+            (g*g, k) weight shared by every output position and added to
+            each position's own row of the mixing Conv1d (g*g*k more
+            parameters, zero at initialisation, so the layer starts as the
+            paper's). Every position's gradient updates it, where the
+            paper's per-position rows learn only from the positions that
+            receive a gradient (the objects' positions in a detector).
+            Default: False (the paper's layer, no extra parameter).
     """
 
     def __init__(self,
@@ -153,7 +161,8 @@ class SpatialBias(nn.Module):
                  grid_size: int = 10,
                  kernel_size: int = 3,
                  norm_cfg: Optional[dict] = None,
-                 fused: bool = True):
+                 fused: bool = True,
+                 shared_mix: bool = False):
         super().__init__()
         _check_int('in_channels', in_channels, 1)
         _check_int('reduced_channels', reduced_channels, 1)
@@ -169,6 +178,9 @@ class SpatialBias(nn.Module):
                 f'SpatialBias: norm_cfg must be a dict, got {norm_cfg!r}')
         if not isinstance(fused, bool):
             raise ValueError(f'SpatialBias: fused must be a bool, got {fused!r}')
+        if not isinstance(shared_mix, bool):
+            raise ValueError(
+                f'SpatialBias: shared_mix must be a bool, got {shared_mix!r}')
         self.fused = fused
         self.in_channels = in_channels
         self.reduced_channels = reduced_channels
@@ -185,6 +197,10 @@ class SpatialBias(nn.Module):
             act_cfg=dict(type='ReLU', inplace=True))
         self.pool = nn.AdaptiveAvgPool2d(grid_size)
         self.mix = nn.Conv1d(positions, positions, kernel_size, bias=True)
+        self.shared_mix = shared_mix
+        if shared_mix:
+            self.mix_shared = nn.Parameter(
+                torch.zeros(1, positions, kernel_size))
 
     def forward(self, x: torch.Tensor,
                 out_size: Union[Sequence[int], torch.Size, None] = None
@@ -207,7 +223,7 @@ class SpatialBias(nn.Module):
         grid = self._pool(reduced)  # (B, r, g, g)
         batch = grid.shape[0]
         maps = conv1d_valid_as_linear(
-            grid.flatten(2), self.mix.weight, self.mix.bias)  # (B, m, g*g)
+            grid.flatten(2), self.mix_weight(), self.mix.bias)  # (B, m, g*g)
         return maps.reshape(batch, self.out_channels, self.grid_size,
                             self.grid_size)
 
@@ -216,8 +232,17 @@ class SpatialBias(nn.Module):
         grid = self._pool(reduced)  # (B, r, g, g)
         batch = grid.shape[0]
         seq = grid.reshape(batch, self.reduced_channels, -1).transpose(1, 2)
-        return self.mix(seq).transpose(1, 2).reshape(
+        mixed = F.conv1d(seq, self.mix_weight(), self.mix.bias) \
+            if self.shared_mix else self.mix(seq)
+        return mixed.transpose(1, 2).reshape(
             batch, self.out_channels, self.grid_size, self.grid_size)
+
+    def mix_weight(self) -> torch.Tensor:
+        """(g*g, g*g, k) weight of the mixing Conv1d: ``mix.weight``, plus
+        ``mix_shared`` on every output row with ``shared_mix``."""
+        if self.shared_mix:
+            return self.mix.weight + self.mix_shared
+        return self.mix.weight
 
     def _reduce_fused(self, x: torch.Tensor) -> torch.Tensor:
         """``self.reduce(x)`` (conv -> norm -> act) with the BN folded into
@@ -261,7 +286,8 @@ class SpatialBias(nn.Module):
                 f'reduced_channels={self.reduced_channels}, '
                 f'grid_size={self.grid_size}, '
                 f'kernel_size={self.kernel_size}, '
-                f'out_channels={self.out_channels}, fused={self.fused}')
+                f'out_channels={self.out_channels}, fused={self.fused}' +
+                (', shared_mix=True' if self.shared_mix else ''))
 
 
 __all__ = [

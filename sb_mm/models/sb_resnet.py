@@ -15,7 +15,7 @@ from ..layers.after_block_plugins import attach_after_block
 
 #: ``sb_cfg`` keys and their defaults (the paper's settings).
 SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
-                       norm_cfg=None, fused=True)
+                       norm_cfg=None, fused=True, shared_mix=False)
 #: Paper: spatial bias in stages 1-3 of ResNet-50.
 SB_STAGES_DEFAULT = (True, True, True, False)
 
@@ -77,7 +77,9 @@ class SpatialBiasResNetMixin:
             ``reduced_channels`` (5), ``grid_size`` (10), ``kernel_size`` (3),
             ``norm_cfg`` (None: the backbone's own norm if it is a
             BatchNorm type, else BN), ``fused`` (True: the fused forward,
-            same function and parameters as the plain one).
+            same function and parameters as the plain one), ``shared_mix``
+            (False; beyond the paper: a mixing weight shared by every grid
+            position, see :class:`SpatialBias`).
         block_plugins (list[dict] | None): mmcv plugin layers run on a
             block's output (``NonLocal2d``, ``ContextBlock``, ...), for basic
             blocks too (the stock ``plugins`` are not implemented there):
@@ -185,7 +187,8 @@ class SpatialBiasResNetMixin:
             block, conv=emit, norm=norm_name, consumer=widen_name,
             sb_norm_cfg=self._sb_norm_cfg(),
             **{k: self.sb_cfg[k] for k in ('reduced_channels', 'grid_size',
-                                           'kernel_size', 'fused')})
+                                           'kernel_size', 'fused',
+                                           'shared_mix')})
         extra = sb.out_channels
         if norm_name is not None:
             norm = getattr(block, norm_name)

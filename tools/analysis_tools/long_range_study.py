@@ -47,10 +47,17 @@ TASKS = {
 }
 #: the long-range tasks (the default)
 STUDY_TASKS = ('xor_in1k', 'cue_ade', 'cue_coco')
+#: the study's models (the default)
 MODELS = ('r', 'sb', 'nl', 'gc', 'sbnl')
+#: SB variants beyond the paper (issue 19; opt-in with --models)
+VARIANTS = ('sbnozir', 'sbshared', 'sbr8', 'sbg5')
 MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    gc='ResNet + GC', sbnl='SB + NL', r_near='ResNet, cue near',
-                   r_uper='ResNet, UPerNet head')
+                   r_uper='ResNet, UPerNet head',
+                   sbnozir='SB, branches not zero-initialised',
+                   sbshared='SB, shared mixing row',
+                   sbr8='SB, 8 reduced channels (6 maps)',
+                   sbg5='SB, 5x5 grid')
 #: the controls: (task, model) -> why
 CONTROLS = {
     ('xor_in1k', 'r_near'): 'cue next to the target: learnable locally',
@@ -78,7 +85,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--tasks', nargs='+', choices=sorted(TASKS),
                    default=list(STUDY_TASKS))
-    p.add_argument('--models', nargs='+', choices=MODELS, default=list(MODELS))
+    p.add_argument('--models', nargs='+', choices=MODELS + VARIANTS,
+                   default=list(MODELS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--no-controls', action='store_true',
                    help='skip the control runs (one seed each)')
@@ -93,6 +101,10 @@ def parse_args(argv=None):
                    'WORK_DIR/data with --quick)')
     p.add_argument('--doc', default=None,
                    help='also copy the table and figures to this folder')
+    p.add_argument('--swapped-seeds', choices=('first', 'all'),
+                   default='first',
+                   help='evaluate the cue-swapped pictures for the first '
+                   'seed of each model (default) or for every seed')
     p.add_argument('--rerun', action='store_true',
                    help='train again even where a result exists')
     return p.parse_args(argv)
@@ -211,7 +223,14 @@ def read_run(out_dir: str, spec: dict) -> dict:
     curve = [[row['step'], row[metric] * scale] for row in val]
     times = [row['time'] for row in train if 'time' in row]
     steady = times[1:] if len(times) > 1 else times
+    # SBGradientStatsHook's scalars, where the config has it
+    grads = {}
+    for row in train:
+        for key, value in row.items():
+            if key.startswith(('sb_grad_', 'sb_mix_rows_hit')):
+                grads.setdefault(key, []).append([row['step'], value])
     return dict(
+        grads=grads,
         metric=val[-1][metric] * scale,
         extra={k: val[-1][k] * percent(k)
                for k in spec['extra'] if k in val[-1]},
@@ -273,6 +292,18 @@ def mean_std(values: List[float]):
     return mean, std
 
 
+#: a seed reads the cue when swapping the cue's colour costs it at least this
+#: many points of its metric (the plain ResNet loses 0-2: it cannot see it)
+READS_CUE_DROP = 10.0
+
+
+def reads_cue(run: dict) -> Optional[bool]:
+    """Whether one run reads the cue (None: not evaluated swapped)."""
+    if run.get('swapped') is None:
+        return None
+    return run['metric'] - run['swapped'] >= READS_CUE_DROP
+
+
 def summarise(results: List[dict], params: dict) -> List[dict]:
     rows = []
     keys = []
@@ -299,6 +330,8 @@ def summarise(results: List[dict], params: dict) -> List[dict]:
             p['total'] - base['total'],
             time_per_iter=sorted(times)[len(times) // 2] if times else None,
             swapped=runs[0].get('swapped'), seed0=runs[0]['metric'],
+            reads=[reads_cue(r) for r in runs
+                   if reads_cue(r) is not None],
             step_s=p.get('step_s'), vs_r=p.get('vs_r'),
             control=CONTROLS.get((task, model))))
     return rows
@@ -307,10 +340,11 @@ def summarise(results: List[dict], params: dict) -> List[dict]:
 def table(rows: List[dict]) -> str:
     lines = ['| task | model | final metric, mean +- std | seeds | other | '
              'mean over the run\'s validations (learning speed) | '
-             'seed 0: cue as trained / swapped | parameters | '
+             'seed 0: cue as trained / swapped | reads the cue (seeds) | '
+             'parameters | '
              'added vs ResNet | backbone train step, ms (vs ResNet) | '
              's / iter in the study |',
-             '|---|---|---|---|---|---|---|---|---|---|---|']
+             '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         extra = ', '.join(f'{k} {v:.1f}' for k, v in r['extra'].items())
         name = MODEL_NAMES[r['model']] + (' (control)' if r['control']
@@ -321,11 +355,17 @@ def table(rows: List[dict]) -> str:
             f"{r['curve_mean']:.1f} +- {r['curve_std']:.1f} | "
             f"{r['seed0']:.1f} / "
             f"{'-' if r.get('swapped') is None else '%.1f' % r['swapped']} | "
+            f"{_reads(r)} | "
             f"{r['params']:,} | "
             f"{'' if r['added'] is None else format(r['added'], '+,')} | "
             f"{_step(r)} | "
             f"{'' if r['time_per_iter'] is None else '%.3f' % r['time_per_iter']} |")
     return '\n'.join(lines)
+
+
+def _reads(r: dict) -> str:
+    reads = r.get('reads') or []
+    return f'{sum(reads)} of {len(reads)}' if reads else ''
 
 
 def _step(r: dict) -> str:
@@ -470,7 +510,9 @@ def main(argv=None):
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(work, jobs))
     # does the model read the cue? seed 0 of every study model, cue swapped
-    swap_jobs = [(t, m, args.seeds[0]) for t in args.tasks for m in args.models
+    swap_seeds = args.seeds if args.swapped_seeds == 'all' else args.seeds[:1]
+    swap_jobs = [(t, m, s) for t in args.tasks for m in args.models
+                 for s in swap_seeds
                  if TASKS[t]['data'] and (t, m) not in CONTROLS]
 
     def swap(job):

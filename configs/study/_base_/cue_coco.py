@@ -72,4 +72,9 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(interval=25),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+    # every validation's weights kept: the probes of issue 19 read the cue
+    # from them over training (tools/analysis_tools/sb_cue_probe.py)
+    checkpoint=dict(interval=4, max_keep_ckpts=6))
+# how much gradient reaches the spatial bias (train/sb_grad_* in the log and
+# scalars.json; nothing for the models without SB): issue 19's diagnosis
+custom_hooks = [dict(type='SBGradientStatsHook')]

@@ -1,0 +1,19 @@
+"""sb_mm's runner hooks, one per module, registered in the HOOKS of
+MMDetection, MMSegmentation and MMPretrain by ``sb_mm.mmdet`` /
+``sb_mm.mmseg`` / ``sb_mm.mmpretrain``:
+
+- ``SBMapVisualizationHook``: spatial-bias maps of a few validation images,
+  every N epochs or iterations, into the runner's visualizer backends
+  (``custom_hooks = [dict(type='SBMapVisualizationHook', interval=1)]``).
+- ``RandomStateHook``: the random generators' states travel in every
+  checkpoint, so a resumed run draws what the uninterrupted run would have
+  drawn; ``tools/train.py`` adds it to every run.
+- ``SBGradientStatsHook``: logs how much gradient reaches the spatial bias
+  (its layers and the consumers' SB input columns) next to the rest of the
+  backbone (``custom_hooks = [dict(type='SBGradientStatsHook')]``).
+"""
+from .random_state_hook import RandomStateHook
+from .sb_gradient_stats_hook import SBGradientStatsHook
+from .sb_map_visualization_hook import SBMapVisualizationHook
+
+__all__ = ['RandomStateHook', 'SBGradientStatsHook', 'SBMapVisualizationHook']

@@ -1,0 +1,130 @@
+"""Issue 19's SB options beyond the paper (``sb_cfg``) and the gradient
+statistics hook its diagnosis logs."""
+import pytest
+import torch
+
+from sb_mm.engine.hooks import SBGradientStatsHook
+from sb_mm.engine.hooks.sb_gradient_stats_hook import sb_parameter_groups
+from sb_mm.layers import SpatialBias
+
+from conftest import LIBRARIES, build_backbone
+
+
+def test_shared_mix_starts_as_the_paper_layer():
+    torch.manual_seed(0)
+    paper = SpatialBias(16).eval()
+    torch.manual_seed(0)
+    shared = SpatialBias(16, shared_mix=True).eval()
+    x = torch.randn(2, 16, 23, 31)
+    assert torch.equal(paper(x), shared(x))
+    assert 'mix_shared' not in paper.state_dict()
+    assert shared.mix_shared.shape == (1, 100, 3)
+
+
+@pytest.mark.parametrize('train', [True, False])
+def test_shared_mix_is_added_to_every_row(train):
+    """The shared row enters every output position: the layer equals the
+    paper's layer whose every Conv1d row has it added, fused and plain."""
+    torch.manual_seed(1)
+    layer = SpatialBias(8, grid_size=4, shared_mix=True).train(train)
+    with torch.no_grad():
+        layer.mix_shared.normal_()
+    x = torch.randn(3, 8, 9, 7)
+    reference = SpatialBias(8, grid_size=4).train(train)
+    reference.load_state_dict(
+        {k: v for k, v in layer.state_dict().items() if k != 'mix_shared'})
+    with torch.no_grad():
+        reference.mix.weight += layer.mix_shared
+    expected = reference.forward_plain(x)
+    assert torch.allclose(layer.forward_plain(x), expected, atol=1e-5)
+    assert torch.allclose(layer(x), expected, atol=1e-5)
+
+
+def test_shared_mix_gradient_sums_every_position():
+    """What makes it learn from every object: its gradient is the sum over
+    output positions of the per-position rows' gradients."""
+    layer = SpatialBias(8, grid_size=4, shared_mix=True)
+    layer(torch.randn(2, 8, 12, 12)).square().sum().backward()
+    assert torch.allclose(layer.mix_shared.grad[0],
+                          layer.mix.weight.grad.sum(0), atol=1e-5)
+
+
+def test_shared_mix_must_be_a_bool():
+    with pytest.raises(ValueError, match='shared_mix'):
+        SpatialBias(8, shared_mix='yes')
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_sb_cfg_shared_mix_reaches_every_layer(lib):
+    stock = build_backbone(lib, type='SBResNet', depth=18, base_channels=16)
+    shared = build_backbone(lib, type='SBResNet', depth=18, base_channels=16,
+                            sb_cfg=dict(shared_mix=True))
+    layers = [m for m in shared.modules() if isinstance(m, SpatialBias)]
+    assert layers and all(m.shared_mix for m in layers)
+    assert not any(getattr(m, 'shared_mix', False) for m in stock.modules()
+                   if isinstance(m, SpatialBias))
+    extra = sum(p.numel() for p in shared.parameters()) - \
+        sum(p.numel() for p in stock.parameters())
+    assert extra == len(layers) * 100 * 3
+
+
+class _Runner:
+    """What the hook reads of a runner."""
+
+    def __init__(self, model):
+        from mmengine.logging import MessageHub
+        self.model = model
+        self.message_hub = MessageHub.get_instance('test_sb_gradient_hook')
+
+
+def test_gradient_hook_reads_the_sb_parameters_and_columns():
+    backbone = build_backbone('mmdet', type='SBResNet', depth=18,
+                              base_channels=16, num_stages=2,
+                              strides=(1, 2), dilations=(1, 1),
+                              out_indices=(0, 1))
+    runner = _Runner(backbone)
+    hook = SBGradientStatsHook()
+    hook.before_train(runner)
+    outs = backbone(torch.randn(2, 3, 64, 48))
+    sum(o.square().mean() for o in outs).backward()
+    hook.after_train_iter(runner, 0)
+    scalars = runner.message_hub.log_scalars
+
+    def rms(tensors):
+        return (sum(float(t.pow(2).sum()) for t in tensors) /
+                sum(t.numel() for t in tensors))**0.5
+
+    groups = sb_parameter_groups(backbone)
+    consumers = [backbone.get_submodule(n)
+                 for n in backbone._sb_widened_convs]
+    assert len(groups['consumer_sb']) == len(consumers) == 4
+    expected = dict(
+        mix=rms([m.sb.mix.weight.grad for m in
+                 [backbone.get_submodule(f'layer{s}.{b}.conv1')
+                  for s in (1, 2) for b in (0, 1)]]),
+        consumer_sb=rms([c.weight.grad[:, c.in_channels - 3:]
+                         for c in consumers]),
+        consumer_stock=rms([c.weight.grad[:, :c.in_channels - 3]
+                            for c in consumers]))
+    for key, value in expected.items():
+        got = scalars[f'train/sb_grad_{key}'].current()
+        assert got == pytest.approx(value, rel=1e-4), key
+        assert value > 0
+    gates = [backbone.get_submodule(f'layer{s}.{b}.norm2').weight
+             for s in (1, 2) for b in (0, 1)]
+    assert scalars['train/sb_branch_gate'].current() == pytest.approx(
+        float(torch.cat(gates).abs().mean()))
+    hit = scalars['train/sb_mix_rows_hit'].current()
+    assert 0 < hit <= 1
+    hook.after_train(runner)
+    assert not hook._handles
+
+
+def test_gradient_hook_row_share_sees_positions_without_gradient():
+    """sb_mix_rows_hit counts the grid positions whose mixing row got a
+    gradient: a loss on one corner of the maps reaches few rows."""
+    layer = SpatialBias(8, grid_size=4)
+    hook = SBGradientStatsHook()
+    layer.mix.weight.register_post_accumulate_grad_hook(hook._row_reader)
+    layer.grid_maps(torch.randn(1, 8, 8, 8))[:, :, :1, :1].sum().backward()
+    assert hook._rows_hit == [pytest.approx(1 / 16)]
