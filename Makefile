@@ -2,13 +2,17 @@
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-fast test-slow demo benchmark clean-venv
+.PHONY: venv lint test test-fast test-slow demo benchmark mutation clean-venv
 
 venv:
 	@bash tools/setup_env.sh
 
-# The test command CI runs: the fast suite, then the marked end-to-end tests.
-test: venv
+# Lint: OpenMMLab's flake8 + isort rules, run by ruff (pyproject.toml).
+lint: venv
+	.venv/bin/ruff check sb_mm tools tests demo configs setup.py
+
+# The test command CI runs: lint, the fast suite, then the marked end-to-end tests.
+test: lint
 	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 	$(PY) -m pytest tests -m slow $(PYTEST_ARGS)
 

@@ -10,6 +10,15 @@ adds the libraries sb_mm registers its backbones in (``[all]``: all three).
 from setuptools import find_packages, setup
 
 
+def get_version():
+    """``sb_mm/version.py``'s ``__version__``, read without importing sb_mm
+    (which needs mmengine), as the OpenMMLab packages do."""
+    scope = {}
+    with open('sb_mm/version.py') as f:
+        exec(compile(f.read(), 'sb_mm/version.py', 'exec'), scope)
+    return scope['__version__']
+
+
 def extras():
     libs = dict(
         mmdet=['mmdet>=3.0.0,<3.4.0', 'pycocotools>=2.0.7'],
@@ -25,7 +34,7 @@ def extras():
 
 setup(
     name='sb_mm',
-    version='0.1.0',
+    version=get_version(),
     description='Spatial bias (Go & Ryu, arXiv 2302.12505) for MMDetection, '
     'MMSegmentation and MMPretrain',
     packages=find_packages(include=['sb_mm', 'sb_mm.*']),

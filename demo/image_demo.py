@@ -15,9 +15,6 @@ Drawn predictions go to ``OUT_DIR/vis/``, predictions as JSON to
 import argparse
 import os
 import os.path as osp
-import sys
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 
 def parse_args(argv=None):
@@ -38,9 +35,10 @@ def build_inferencer(config: str, weights: str, device: str = 'cpu'):
     """The stock inferencer of ``config``'s library; returns
     ``(inferencer, library)``."""
     import sb_mm  # noqa: F401  (sb_mm.compat: weights-only checkpoints)
-    from sb_mm.apis.runner import check_checkpoint, load_config
+    from sb_mm.apis.checks import check_checkpoint_file
+    from sb_mm.apis.cli import load_config
     cfg = load_config(config)  # also imports custom_imports
-    check_checkpoint(weights)
+    check_checkpoint_file(weights)
     lib = cfg.default_scope
     if lib == 'mmdet':
         from mmdet.apis import DetInferencer

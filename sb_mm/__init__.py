@@ -7,7 +7,6 @@ backbones are registered by the per-library modules ``sb_mm.mmdet``,
 ``custom_imports``).
 """
 from . import compat
-
-__version__ = '0.1.0'
+from .version import __version__  # noqa: F401
 
 compat.apply()

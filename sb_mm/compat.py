@@ -108,7 +108,8 @@ def atomic_write(data, filepath, mode: str = 'wb', encoding=None) -> None:
     except OSError as e:
         if os.path.exists(tmp):
             os.remove(tmp)
-        raise OSError(e.errno, f'could not write {filepath} ({e.strerror or e});'
+        raise OSError(e.errno,
+                      f'could not write {filepath} ({e.strerror or e});'
                       ' nothing was replaced: the previous file, if any, is '
                       'unchanged') from e
     except BaseException:

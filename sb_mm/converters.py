@@ -57,8 +57,14 @@ def _state_dict(checkpoint: Mapping) -> Mapping[str, torch.Tensor]:
             torch.is_tensor(v) for v in checkpoint.values()):
         raise ValueError('not a checkpoint of tensors: expected a dict of '
                          'tensors, or one under "state_dict" / "model"')
+    return strip_module_prefix(checkpoint)
+
+
+def strip_module_prefix(state: Mapping) -> Dict[str, object]:
+    """``state`` without the ``module.`` prefix a (Distributed)DataParallel
+    wrapper puts before every key."""
     return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in checkpoint.items()}
+            for k, v in state.items()}
 
 
 def _fail(unplaced: List[str], source: str) -> None:
@@ -173,10 +179,9 @@ def load_weights(path: str) -> Mapping[str, torch.Tensor]:
     """The tensors of the checkpoint file ``path``, loaded with
     ``weights_only=True`` (a file whose unpickling would run code is
     refused); errors name the file."""
-    import os.path as osp
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
+    from .apis.checks import check_checkpoint_file
     from .compat import load_checkpoint_file
+    check_checkpoint_file(path)
     checkpoint = load_checkpoint_file(path, map_location='cpu')
     try:
         return _state_dict(checkpoint)
@@ -185,29 +190,23 @@ def load_weights(path: str) -> Mapping[str, torch.Tensor]:
 
 
 def save_weights(state: Mapping, path: str, meta: dict = None) -> None:
-    """Writes ``state`` to ``path`` atomically (temporary file, then
-    rename): as ``{'meta', 'state_dict'}`` when ``meta`` is given (the
-    OpenMMLab layout), else as a plain dict of tensors (timm's)."""
-    import os
-    import os.path as osp
-    import tempfile
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
+    """Writes ``state`` to ``path`` atomically (``sb_mm.compat.atomic_write``:
+    a temporary file, then rename): as ``{'meta', 'state_dict'}`` when
+    ``meta`` is given (the OpenMMLab layout), else as a plain dict of
+    tensors (timm's)."""
+    import io
+
+    from .compat import atomic_write
     payload = dict(state) if meta is None else dict(
         meta=meta, state_dict=OrderedDict(state))
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    atomic_write(buffer.getvalue(), path)
 
 
 def summary(state: Mapping) -> str:
-    """What a converted checkpoint holds: tensors per kind and the SB blocks."""
+    """What a converted checkpoint holds: tensors per kind and the SB
+    blocks."""
     sb_keys = [k for k in state if re.search(r'\.(sb|SB|sb_norm)\.', k)]
     sb_blocks = sorted({k.split('.sb.')[0].split('.SB.')[0]
                         for k in sb_keys if '.sb_norm.' not in k})
@@ -222,5 +221,5 @@ def summary(state: Mapping) -> str:
 __all__ = [
     'authors_to_backbone', 'authors_to_mmpretrain', 'backbone_to_authors',
     'load_weights', 'mmpretrain_to_authors', 'save_weights',
-    'split_classifier', 'summary'
+    'split_classifier', 'strip_module_prefix', 'summary'
 ]

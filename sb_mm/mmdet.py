@@ -1,12 +1,24 @@
-"""SB backbones for MMDetection: ``custom_imports=dict(imports=['sb_mm.mmdet'])``
-then ``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmdet'``."""
-from mmdet.models.backbones import (DetectoRS_ResNet, DetectoRS_ResNeXt,
-                                    HRNet, RegNet, Res2Net, ResNeSt, ResNet,
-                                    ResNetV1d, ResNeXt)
+"""SB backbones for MMDetection:
+``custom_imports=dict(imports=['sb_mm.mmdet'])`` then
+``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmdet'``."""
+from mmdet.models.backbones import (
+    DetectoRS_ResNet,
+    DetectoRS_ResNeXt,
+    HRNet,
+    RegNet,
+    Res2Net,
+    ResNeSt,
+    ResNet,
+    ResNetV1d,
+    ResNeXt,
+)
 from mmdet.registry import HOOKS, MODELS
 
-from .engine.hooks import (RandomStateHook, SBGradientStatsHook,
-                           SBMapVisualizationHook)
+from .engine.hooks import (
+    RandomStateHook,
+    SBGradientStatsHook,
+    SBMapVisualizationHook,
+)
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
@@ -35,7 +47,6 @@ class SBResNeXt(SpatialBiasResNetMixin, ResNeXt):
     """MMDetection's ``ResNeXt`` with spatial bias."""
 
 
-#: stock type name -> SB type name, for configs that swap the backbone type
 @MODELS.register_module()
 class SBRegNet(SpatialBiasResNetMixin, RegNet):
     """MMDetection's ``RegNet`` with spatial bias (ResNeXt bottlenecks: the
@@ -71,13 +82,6 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     """MMDetection's ``Res2Net`` with spatial bias: conv3 computes the
     maps from the multi-scale convs' concatenated output and reads them
     beside it (no single conv2 to emit them)."""
-
-
-SB_TYPES = dict(ResNet='SBResNet', ResNetV1d='SBResNetV1d',
-                ResNeXt='SBResNeXt', RegNet='SBRegNet', ResNeSt='SBResNeSt',
-                DetectoRS_ResNet='SBDetectoRS_ResNet',
-                DetectoRS_ResNeXt='SBDetectoRS_ResNeXt', Res2Net='SBRes2Net',
-                HRNet='SBHRNet')
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)

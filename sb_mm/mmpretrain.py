@@ -1,15 +1,28 @@
 """SB backbones for MMPretrain:
 ``custom_imports=dict(imports=['sb_mm.mmpretrain'])`` then
-``backbone=dict(type='SBResNet', ...)`` under ``default_scope='mmpretrain'``."""
-from mmpretrain.models.backbones import (HRNet, RegNet, Res2Net, ResNeSt,
-                                         ResNet, ResNet_CIFAR, ResNetV1c,
-                                         ResNetV1d, ResNeXt, SEResNet,
-                                         SEResNeXt)
-from mmpretrain.datasets import CIFAR100
+``backbone=dict(type='SBResNet', ...)`` under
+``default_scope='mmpretrain'``."""
+from mmpretrain.models.backbones import (
+    HRNet,
+    RegNet,
+    Res2Net,
+    ResNeSt,
+    ResNet,
+    ResNet_CIFAR,
+    ResNetV1c,
+    ResNetV1d,
+    ResNeXt,
+    SEResNet,
+    SEResNeXt,
+)
 from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
-from .engine.hooks import (RandomStateHook, SBGradientStatsHook,
-                           SBMapVisualizationHook)
+from .datasets.generated_cifar100 import GeneratedCIFAR100
+from .engine.hooks import (
+    RandomStateHook,
+    SBGradientStatsHook,
+    SBMapVisualizationHook,
+)
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
@@ -77,32 +90,7 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     beside it (no single conv2 to emit them)."""
 
 
-SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
-                ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
-                ResNet_CIFAR='SBResNet_CIFAR', SEResNet='SBSEResNet',
-                SEResNeXt='SBSEResNeXt', RegNet='SBRegNet',
-                ResNeSt='SBResNeSt', Res2Net='SBRes2Net', HRNet='SBHRNet')
-
-
-@DATASETS.register_module()
-class GeneratedCIFAR100(CIFAR100):
-    """mmpretrain's ``CIFAR100`` for files in CIFAR-100's python format that
-    are not the official archive (e.g. ``tools/make_demo_data.py``).
-
-    The stock class checks each file against the md5 of the official
-    release and otherwise tries to download it; this subclass skips only
-    that checksum (and never downloads). Reading, labels and metrics are the
-    stock class's.
-    """
-    train_list = [[name, None] for name, _ in CIFAR100.train_list]
-    test_list = [[name, None] for name, _ in CIFAR100.test_list]
-    meta = {**CIFAR100.meta, 'md5': None}
-
-    def __init__(self, *args, download: bool = False, **kwargs):
-        if download:
-            raise ValueError('GeneratedCIFAR100 never downloads; use '
-                             'CIFAR100 for the official archive')
-        super().__init__(*args, download=False, **kwargs)
+DATASETS.register_module(module=GeneratedCIFAR100)
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)

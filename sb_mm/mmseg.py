@@ -1,11 +1,21 @@
-"""SB backbones for MMSegmentation: ``custom_imports=dict(imports=['sb_mm.mmseg'])``
-then ``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
-from mmseg.models.backbones import (HRNet, ResNeSt, ResNet, ResNetV1c,
-                                    ResNetV1d, ResNeXt)
+"""SB backbones for MMSegmentation:
+``custom_imports=dict(imports=['sb_mm.mmseg'])`` then
+``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
+from mmseg.models.backbones import (
+    HRNet,
+    ResNeSt,
+    ResNet,
+    ResNetV1c,
+    ResNetV1d,
+    ResNeXt,
+)
 from mmseg.registry import HOOKS, MODELS
 
-from .engine.hooks import (RandomStateHook, SBGradientStatsHook,
-                           SBMapVisualizationHook)
+from .engine.hooks import (
+    RandomStateHook,
+    SBGradientStatsHook,
+    SBMapVisualizationHook,
+)
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
@@ -40,11 +50,6 @@ class SBResNeSt(SpatialBiasResNetMixin, ResNeSt):
 class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     """MMSegmentation's ``HRNet`` with spatial bias in every block of the
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
-
-
-SB_TYPES = dict(ResNet='SBResNet', ResNetV1c='SBResNetV1c',
-                ResNetV1d='SBResNetV1d', ResNeXt='SBResNeXt',
-                ResNeSt='SBResNeSt', HRNet='SBHRNet')
 
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)

@@ -75,7 +75,8 @@ def draw_sb_maps(image: Optional[np.ndarray],
         grid = grid[0].float()
         for k in range(m):
             ax = axes[row][k]
-            ax.imshow(grid[k].numpy(), cmap='coolwarm', interpolation='nearest')
+            ax.imshow(grid[k].numpy(), cmap='coolwarm',
+                      interpolation='nearest')
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:

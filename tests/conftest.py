@@ -18,12 +18,21 @@ def registry(lib):
 
 
 def build_backbone(lib, **cfg):
-    """Builds under ``lib``'s scope: mmengine's registries build from the
-    current default scope, which another test's Runner may have set."""
-    from mmengine.registry import DefaultScope
-    models, _ = registry(lib)
-    with DefaultScope.overwrite_default_scope(lib):
-        return models.build(cfg)
+    """Builds under ``lib``'s scope (``sb_mm.apis.models.build_in_scope``):
+    mmengine's registries build from the current default scope, which
+    another test's Runner may have set."""
+    from sb_mm.apis.models import build_in_scope
+    return build_in_scope(lib, cfg)
+
+
+@pytest.fixture(scope='module')
+def workspace(tmp_path_factory):
+    """A folder holding ``data/demo`` (the small generated demo data), used
+    as the working directory of the tools; one per test module."""
+    from sb_mm.datasets import make_all
+    root = tmp_path_factory.mktemp('ws')
+    make_all(str(root / 'data' / 'demo'), small=True)
+    return root
 
 
 @pytest.fixture(autouse=True)

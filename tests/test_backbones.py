@@ -3,7 +3,6 @@ import pickle
 
 import pytest
 import torch
-
 from conftest import LIBRARIES, build_backbone
 
 # (stock type, SB type, extra kwargs) per library; mmdet has no ResNetV1c,
@@ -61,7 +60,8 @@ def test_sb_names_are_stock_names_plus_sb(lib):
     blocks = {k.split('.conv2.sb.')[0] for k in extra if '.conv2.sb.' in k}
     assert blocks == {k.split('.bn2.sb_norm.')[0] for k in extra
                       if '.bn2.sb_norm.' in k}
-    assert len(blocks) == 13 and not any(b.startswith('layer4') for b in blocks)
+    assert len(blocks) == 13
+    assert not any(b.startswith('layer4') for b in blocks)
 
 
 def _stock_checkpoint(lib, tmp_path, **kw):

@@ -1,6 +1,6 @@
 """Bad input gets an error that names what is wrong, where the mistake is
-made. One row a case; the README's "Common errors" table is checked against
-CASES (test_readme_common_errors_table_matches_the_cases)."""
+made. One row a case; docs/en/notes/common_errors.md is checked against
+CASES (test_common_errors_page_matches_the_cases)."""
 import json
 import os.path as osp
 import re
@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 import torch
-
 from conftest import build_backbone
-from sb_mm.apis import checks, runner
+
+from sb_mm.apis import checks, cli
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -70,7 +70,7 @@ def _other_arch(tmp):
 def _unknown_type(tmp, imports):
     from mmengine.config import Config
 
-    from sb_mm.apis.runner import build_model
+    from sb_mm.apis.models import build_model
     cfg = Config(dict(default_scope='mmdet',
                       custom_imports=dict(imports=imports),
                       model=dict(type='SBResNet50', depth=50)))
@@ -78,7 +78,7 @@ def _unknown_type(tmp, imports):
 
 
 def _config(tmp, text):
-    from sb_mm.apis.runner import load_config
+    from sb_mm.apis.cli import load_config
     load_config(_write(tmp / 'cfg.py', text))
 
 
@@ -145,7 +145,9 @@ CASES = {
         "`block_plugins` with `blocks='first'`",
         lambda t: sb(block_plugins=[dict(
             cfg=dict(type='ContextBlock', ratio=0.25), blocks='first')]),
-        ValueError, r"blocks must be 'all' or 'last', got 'first'"),
+        ValueError,
+        r"blocks must be 'all', 'last' or a list of block indices, "
+        r"got 'first'"),
     'block_plugins_no_cfg': (
         '`block_plugins` entry without `cfg`',
         lambda t: sb(block_plugins=[dict(type='ContextBlock')]), ValueError,
@@ -164,7 +166,7 @@ CASES = {
         r'SBResNetV1c, SBResNetV1d\. \(registry'),
     'config_missing': (
         'a config file that does not exist',
-        lambda t: runner.load_config(str(t / 'nope.py')), FileNotFoundError,
+        lambda t: cli.load_config(str(t / "nope.py")), FileNotFoundError,
         r'config file not found: .*nope\.py'),
     'base_missing': (
         'a `_base_` that cannot be resolved',
@@ -178,15 +180,18 @@ CASES = {
         r'cfg\.py \(or a _base_ it inherits\) is not valid Python'),
     'coco_ann_missing': (
         'a COCO annotation file that does not exist',
-        lambda t: checks.check_coco_annotations(str(t / 'none.json')), FileNotFoundError,
+        lambda t: checks.check_coco_annotations(str(t / 'none.json')),
+        FileNotFoundError,
         r'COCO annotation file not found: .*none\.json'),
     'coco_ann_not_json': (
         'a COCO annotation file that is not JSON',
-        lambda t: checks.check_coco_annotations(_write(t / 'a.json', '{"images": [')),
+        lambda t: checks.check_coco_annotations(
+            _write(t / 'a.json', '{"images": [')),
         ValueError, r'COCO annotation file .*a\.json is not JSON'),
     'coco_polygon_two_points': (
         'a COCO polygon with fewer than 3 points',
-        lambda t: checks.check_coco_annotations(_coco(t, [0, 0, 4, 4])), ValueError,
+        lambda t: checks.check_coco_annotations(_coco(t, [0, 0, 4, 4])),
+        ValueError,
         r'ann\.json: annotation id 7 \(image id 1\) has polygon 0 with 4 '
         r'numbers; a polygon needs at least 3 points'),
     'seg_map_size': (
@@ -195,11 +200,13 @@ CASES = {
         r'segmentation map .*a\.png is 6x8 \(w x h\), its image .*a\.jpg 8x8'),
     'seg_map_missing': (
         'an image without its segmentation map',
-        lambda t: checks.check_segmentation_maps(*_img_only(t)), FileNotFoundError,
+        lambda t: checks.check_segmentation_maps(*_img_only(t)),
+        FileNotFoundError,
         r'segmentation map not found for .*a\.jpg: .*a\.png'),
     'checkpoint_missing': (
         'a checkpoint that does not exist',
-        lambda t: checks.check_checkpoint_file(str(t / 'no.pth')), FileNotFoundError,
+        lambda t: checks.check_checkpoint_file(str(t / 'no.pth')),
+        FileNotFoundError,
         r'checkpoint not found: .*no\.pth'),
     'checkpoint_empty': (
         'an empty checkpoint file',
@@ -276,10 +283,10 @@ def test_nan_and_inf_inputs_propagate_without_error():
     assert not torch.isfinite(out[-1]).all()
 
 
-def test_readme_common_errors_table_matches_the_cases():
-    text = open(osp.join(REPO, 'README.md')).read()
-    section = text.split('### Common errors', 1)[1].split('\n## ', 1)[0]
-    rows = re.findall(r'^\| `([a-z_]+)` \|', section, flags=re.M)
+def test_common_errors_page_matches_the_cases():
+    text = open(osp.join(REPO, 'docs', 'en', 'notes',
+                         'common_errors.md')).read()
+    rows = re.findall(r'^\| `([a-z_]+)` \|', text, flags=re.M)
     assert sorted(rows) == sorted(CASES)
 
 

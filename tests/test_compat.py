@@ -23,7 +23,8 @@ class ToyModel(BaseModel):
         inputs = torch.stack(inputs) if isinstance(inputs, list) else inputs
         out = self.linear(inputs)
         if mode == 'loss':
-            labels = torch.stack(labels) if isinstance(labels, list) else labels
+            if isinstance(labels, list):
+                labels = torch.stack(labels)
             return dict(loss=((out.squeeze(-1) - labels)**2).mean())
         return out
 
@@ -66,7 +67,8 @@ def test_resume_continues_from_epoch_2(tmp_path):
     assert runner.train_loop.iter == 12  # 3 epochs x 4 iterations
     ckpt = torch.load(tmp_path / 'epoch_3.pth', map_location='cpu')
     assert ckpt['meta']['epoch'] == 3
-    logs = (tmp_path / runner.timestamp / f'{runner.timestamp}.log').read_text()
+    logs = (tmp_path / runner.timestamp /
+            f'{runner.timestamp}.log').read_text()
     assert 'resumed epoch: 2' in logs
 
 
@@ -274,10 +276,9 @@ def test_revert_sync_batchnorm_keeps_the_split_sb_norm():
     mmseg's init_model and the inferencers do on a CPU), computes what the
     same backbone built with BN computes; mmengine's own _BatchNormXd
     forward fails on it."""
+    from conftest import build_backbone
     from mmengine.model import revert_sync_batchnorm
     from mmengine.model.utils import _BatchNormXd
-
-    from conftest import build_backbone
     torch.manual_seed(0)
     bn = build_backbone('mmseg', type='SBResNetV1c', depth=18,
                         norm_cfg=dict(type='BN'))

@@ -9,10 +9,8 @@ import time
 from collections import Counter
 
 import pytest
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-
 from conftest import LIBRARIES
+from mmengine.config import Config
 
 STOCK_TYPES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNeXt', 'ResNet_CIFAR',
                'SEResNet', 'SEResNeXt', 'RegNet', 'ResNeSt',
@@ -78,10 +76,8 @@ def swap_backbones(node, families=None):
 
 
 def build_model(lib, cfg):
-    models = importlib.import_module(f'{lib}.registry').MODELS
-    scope = cfg.get('default_scope', lib)
-    with DefaultScope.overwrite_default_scope(scope):
-        return models.build(cfg.model)
+    from sb_mm.apis.models import build_in_scope
+    return build_in_scope(cfg.get('default_scope', lib), cfg.model)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
 from conftest import build_backbone
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -91,6 +90,7 @@ def randomise(model):
 def sb_classifier(num_classes=1000):
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
+
     import sb_mm.mmpretrain  # noqa: F401
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return MODELS.build(dict(
@@ -287,7 +287,7 @@ def test_mmpretrain_checkpoint_initialises_detector_and_segmentor(
     from mmengine.config import Config
     from mmengine.logging import MMLogger
 
-    from sb_mm.apis.runner import build_model
+    from sb_mm.apis.models import build_model
     cfg = Config.fromfile(osp.join(ROOT, 'configs', finetune))
     cfg.model.backbone.init_cfg = dict(type='Pretrained',
                                        checkpoint=str(ckpt),

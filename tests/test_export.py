@@ -4,7 +4,6 @@ import io
 import numpy as np
 import pytest
 import torch
-
 from conftest import build_backbone
 
 

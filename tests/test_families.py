@@ -3,7 +3,6 @@ ResNeSt, DetectoRS, Res2Net, HRNet): one mixin, the same guarantees as
 SB-ResNet."""
 import pytest
 import torch
-
 from conftest import build_backbone
 
 # HRNet-W18 as the stock configs define it (mmdet, mmseg)

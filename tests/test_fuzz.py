@@ -19,10 +19,10 @@ from unittest import mock
 
 import pytest
 import torch
+from conftest import build_backbone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import build_backbone
 from sb_mm.layers import norm_with_spatial_bias
 from sb_mm.layers.spatial_bias import SpatialBias
 

@@ -10,7 +10,6 @@ import sys
 import cv2
 import pytest
 import torch
-
 from conftest import run_tool as run
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -29,13 +28,11 @@ IMAGES = {
 
 
 @pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
-    """data/demo (small) and, per library, a checkpoint of the demo model
+def vis_workspace(workspace):
+    """The demo workspace and, per library, a checkpoint of the demo model
     (its initial weights, saved as mmengine saves them)."""
-    root = tmp_path_factory.mktemp('vis')
-    from sb_mm.datasets import make_all
-    make_all(str(root / 'data' / 'demo'), small=True)
-    from sb_mm.apis.runner import load_model
+    root = workspace
+    from sb_mm.apis.models import load_model
     ckpts = {}
     for lib, name in CONFIGS.items():
         torch.manual_seed(0)
@@ -66,15 +63,15 @@ def test_grid_maps_resized_are_the_forward():
 
 @pytest.mark.slow
 @pytest.mark.parametrize('lib', sorted(CONFIGS))
-def test_visualize_sb_draws_every_block(workspace, lib):
-    root, ckpts = workspace
+def test_visualize_sb_draws_every_block(vis_workspace, lib):
+    root, ckpts = vis_workspace
     image = first_image(root, lib)
     out_dir = root / f'maps_{lib}'
     log = run(root, osp.join(REPO, 'tools', 'analysis_tools',
                              'visualize_sb.py'),
               osp.join(DEMO, CONFIGS[lib]), str(ckpts[lib]), image,
               '--out', str(out_dir))
-    from sb_mm.apis.runner import image_inputs, load_model
+    from sb_mm.apis.models import image_inputs, load_model
     from sb_mm.visualization import sb_modules
     model, cfg, _ = load_model(osp.join(DEMO, CONFIGS[lib]),
                                str(ckpts[lib]))
@@ -107,22 +104,24 @@ def test_visualize_sb_draws_every_block(workspace, lib):
 
 
 @pytest.mark.slow
-def test_visualize_sb_says_when_the_model_has_no_spatial_bias(workspace):
-    root, ckpts = workspace
+def test_visualize_sb_says_when_the_model_has_no_spatial_bias(
+        vis_workspace):
+    root, ckpts = vis_workspace
     proc = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
                                   'visualize_sb.py'),
          osp.join(DEMO, CONFIGS['mmpretrain']), 'none',
          first_image(root, 'mmpretrain'), '--out', str(root / 'none'),
-         '--cfg-options', 'model.backbone.sb_stages=[False,False,False,False]'],
+         '--cfg-options',
+         'model.backbone.sb_stages=[False,False,False,False]'],
         cwd=root, capture_output=True, text=True, timeout=600)
     assert proc.returncode != 0
     assert 'has no spatial-bias layer' in proc.stderr
 
 
 @pytest.mark.slow
-def test_hook_draws_maps_into_the_visualizer_backends(workspace):
-    root, _ = workspace
+def test_hook_draws_maps_into_the_visualizer_backends(vis_workspace):
+    root, _ = vis_workspace
     work = root / 'work_dirs' / 'hook'
     config = root / 'with_hook.py'
     config.write_text(  # the one config line of the README, on the demo
@@ -140,8 +139,8 @@ def test_hook_draws_maps_into_the_visualizer_backends(workspace):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('lib', sorted(CONFIGS))
-def test_image_demo_runs_the_stock_inferencer(workspace, lib):
-    root, ckpts = workspace
+def test_image_demo_runs_the_stock_inferencer(vis_workspace, lib):
+    root, ckpts = vis_workspace
     folder = root / 'data' / 'demo' / IMAGES[lib]
     out_dir = root / f'demo_{lib}'
     log = run(root, osp.join(REPO, 'demo', 'image_demo.py'), str(folder),

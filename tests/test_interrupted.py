@@ -15,7 +15,6 @@ import time
 
 import pytest
 import torch
-
 from conftest import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -57,14 +56,6 @@ os.fsync = fsync
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name='__main__')
 '''
-
-
-@pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp('ws')
-    from sb_mm.datasets import make_all
-    make_all(str(root / 'data' / 'demo'), small=True)
-    return root
 
 
 def _env():

@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import LIBRARIES, build_backbone
-from sb_mm.datasets import long_range as lr
+
+from sb_mm.datasets.generators import long_range as lr
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -34,7 +34,7 @@ def data(tmp_path_factory):
     return root
 
 
-# -- the tasks ---------------------------------------------------------------
+# -- the tasks ----------------------------------------------------------------
 def _cue_colour(img_region) -> int:
     """0 red / 1 blue from the mean BGR of a cue region."""
     b, _, r = img_region.reshape(-1, 3).mean(0)
@@ -136,7 +136,8 @@ def test_generators_are_deterministic_and_refuse_unknown_cues(tmp_path):
     cmp = filecmp.dircmp(a, b)
     assert not cmp.diff_files and cmp.common_dirs
     for sub in ('train/same', 'val'):
-        assert not filecmp.dircmp(osp.join(a, sub), osp.join(b, sub)).diff_files
+        assert not filecmp.dircmp(osp.join(a, sub),
+                                  osp.join(b, sub)).diff_files
     c = lr.make_xor_imagenet(str(tmp_path / 'c'), 8, 4, seed=99)
     assert filecmp.dircmp(osp.join(a, 'val'), osp.join(c, 'val')).diff_files
     with pytest.raises(ValueError, match="cue must be one of"):
@@ -166,7 +167,7 @@ def test_stock_dataset_classes_read_the_tasks(data):
             for i in det.get_data_info(k)['instances']} <= {0, 1}
 
 
-# -- plugins after blocks ------------------------------------------------------
+# -- plugins after blocks -----------------------------------------------------
 @pytest.mark.parametrize('lib', LIBRARIES)
 def test_block_plugins_run_after_basic_blocks(lib):
     plugins = [dict(cfg=dict(type='NonLocal2d', reduction=2),
@@ -204,20 +205,41 @@ def test_block_plugins_run_after_basic_blocks(lib):
         assert torch.equal(m(x)[0], stock(x)[0])  # stage 1 has no NL
 
 
+def test_block_plugins_by_block_index():
+    """blocks=[i, ...] puts the plugin after those blocks of each flagged
+    stage (the benchmark's NL-R50 places Wang et al.'s five this way)."""
+    m = build_backbone('mmdet', type='SBResNet', depth=50,
+                       sb_stages=(False, ) * 4, block_plugins=[
+                           dict(cfg=dict(type='ContextBlock', ratio=.25),
+                                stages=(False, False, True, False),
+                                blocks=[0, 2, -1])])
+    placed = sorted(name for name, _ in m.named_modules()
+                    if name.endswith('_after_block'))
+    assert placed == ['layer3.0.context_block_after_block',
+                      'layer3.2.context_block_after_block',
+                      'layer3.5.context_block_after_block']
+
+
 def test_block_plugins_name_their_mistakes():
     with pytest.raises(ValueError, match='block_plugins stages has 3'):
         build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
             dict(cfg=dict(type='ContextBlock', ratio=.25),
                  stages=(True, ) * 3)])
-    with pytest.raises(ValueError, match="blocks must be 'all' or 'last'"):
+    with pytest.raises(ValueError, match="blocks must be 'all', 'last' or"):
         build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
             dict(cfg=dict(type='ContextBlock', ratio=.25), blocks='first')])
+    with pytest.raises(ValueError, match='block index 2 is out of range'):
+        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
+            dict(cfg=dict(type='ContextBlock', ratio=.25), blocks=[0, 2])])
+    with pytest.raises(ValueError, match="blocks must be 'all', 'last' or"):
+        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
+            dict(cfg=dict(type='ContextBlock', ratio=.25), blocks=[True])])
     with pytest.raises(ValueError, match='each entry is dict'):
         build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
             dict(type='ContextBlock')])
 
 
-# -- the effective receptive field ---------------------------------------------
+# -- the effective receptive field --------------------------------------------
 def test_erf_of_a_local_trunk_stops_at_its_receptive_field(tmp_path):
     """The plain two-stage trunk (receptive field 99 px) has no gradient
     beyond 56 px from the centre; spatial bias and NL have. (With the
@@ -241,7 +263,7 @@ def test_erf_of_a_local_trunk_stops_at_its_receptive_field(tmp_path):
     assert out.stat().st_size > 10_000
 
 
-# -- the study runner -------------------------------------------------------------
+# -- the study runner ---------------------------------------------------------
 @pytest.mark.slow
 def test_study_quick_runs_every_model_of_every_task(tmp_path):
     work = tmp_path / 'study'
@@ -276,9 +298,10 @@ def test_study_quick_runs_every_model_of_every_task(tmp_path):
         assert params[task]['nl']['total'] > r
         assert params[task]['sbnl']['total'] == (
             params[task]['sb']['total'] + params[task]['nl']['total'] - r)
-    md = (tmp_path / 'doc' / 'long_range_study_table.md').read_text()
+    md = (tmp_path / 'doc' / 'results' /
+          'long_range_study_table.md').read_text()
     for name in ('ResNet', 'SB-ResNet', 'ResNet + NL', 'ResNet + GC',
                  'SB + NL'):
         assert f'| {name} |' in md
     for png in ('long_range_study_curves.png', 'long_range_study_cost.png'):
-        assert (tmp_path / 'doc' / png).stat().st_size > 10_000
+        assert (tmp_path / 'doc' / 'figures' / png).stat().st_size > 10_000

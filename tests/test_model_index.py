@@ -39,6 +39,9 @@ def test_every_shipped_config_is_in_the_model_index():
     assert sorted(listed) == shipped
     names = [m['Name'] for m in models]
     assert len(names) == len(set(names))
+    # as in OpenMMLab's model indexes: a model's Name is its config's name
+    for m in models:
+        assert m['Name'] == osp.splitext(osp.basename(m['Config']))[0]
     for m in models:
         meta = m['Metadata']
         assert isinstance(meta['FLOPs'], int) and meta['FLOPs'] > 0
@@ -88,7 +91,7 @@ def test_metafile_figures_are_what_get_flops_measures():
 def test_metafile_parameters_are_the_built_models():
     """As get_flops counts them: the whole model, but MMPretrain's neck-less
     head included and MMSegmentation's auxiliary head left out."""
-    from sb_mm.apis.runner import load_model
+    from sb_mm.apis.models import load_model
     for m in metafile_models():
         model, _, lib = load_model(osp.join(REPO, m['Config']))
         if lib == 'mmseg' and getattr(model, 'auxiliary_head', None):
@@ -110,8 +113,9 @@ def test_stock_get_flops_of_mmdet_and_mmpretrain_run_on_sb_configs():
     assert figures(out)[1:] == (_fmt(meta['FLOPs']),
                                 _fmt(meta['Parameters'])), out[-1500:]
 
-    from sb_mm.datasets import make_all
     import tempfile
+
+    from sb_mm.datasets import make_all
     with tempfile.TemporaryDirectory() as tmp:
         make_all(osp.join(tmp, 'demo'), small=True)
         tool = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
@@ -135,7 +139,8 @@ def test_stock_get_flops_of_mmdet_and_mmpretrain_run_on_sb_configs():
 def test_stock_mmseg_get_flops_fails_on_stock_configs_too():
     """Why tools/analysis_tools/get_flops.py exists: mmseg 1.2.2's stock tool
     passes both input_shape and inputs to mmengine 0.10.7's counter. If this
-    test fails, the stock tool works again: list it in the README."""
+    test fails, the stock tool works again: say so in
+    docs/en/user_guides/tools.md."""
     import mmseg
     tool = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
                     'analysis_tools', 'get_flops.py')

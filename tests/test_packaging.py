@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+import sb_mm
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
@@ -26,7 +28,7 @@ def test_install_into_the_stack_pulls_nothing_else(target):
     assert code == 0, out[-3000:]
     would = [line for line in out.splitlines()
              if line.startswith('Would install')]
-    assert would == ['Would install sb_mm-0.1.0'], out[-3000:]
+    assert would == [f'Would install sb_mm-{sb_mm.__version__}'], out[-3000:]
 
 
 def test_mmcv_is_not_an_install_requirement_but_its_range_is_declared(
@@ -45,8 +47,8 @@ def test_mmcv_is_not_an_install_requirement_but_its_range_is_declared(
         assert extra in requires
     from packaging.requirements import Requirement
     with open(osp.join(REPO, 'requirements', 'mminstall.txt')) as f:
-        lines = [l for l in f.read().splitlines()
-                 if l and not l.startswith('#')]
+        lines = [line for line in f.read().splitlines()
+                 if line and not line.startswith('#')]
     mmcv = Requirement(lines[0])
     assert mmcv.name == 'mmcv' and mmcv.specifier.contains(
         version('mmcv'), prereleases=True)

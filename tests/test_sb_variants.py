@@ -2,12 +2,11 @@
 statistics hook its diagnosis logs."""
 import pytest
 import torch
+from conftest import LIBRARIES, build_backbone
 
 from sb_mm.engine.hooks import SBGradientStatsHook
 from sb_mm.engine.hooks.sb_gradient_stats_hook import sb_parameter_groups
 from sb_mm.layers import SpatialBias
-
-from conftest import LIBRARIES, build_backbone
 
 
 def test_shared_mix_starts_as_the_paper_layer():

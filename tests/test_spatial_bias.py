@@ -9,7 +9,8 @@ from sb_mm.layers.spatial_bias import adaptive_avg_pool_exportable
 
 
 def reference_spatial_bias(sb: SpatialBias, x, out_size):
-    """The paper's steps written out independently (einsum for the 1-D conv)."""
+    """The paper's steps written out independently (einsum for the 1-D
+    conv)."""
     y = F.conv2d(x, sb.reduce.conv.weight)
     bn = sb.reduce.bn
     if sb.training:
@@ -187,7 +188,8 @@ def test_invalid_settings_name_the_argument(kwargs, name):
         SpatialBias(**args)
 
 
-@pytest.mark.parametrize('hw', [(4, 4), (33, 47), (56, 56), (10, 10), (7, 130)])
+@pytest.mark.parametrize('hw',
+                         [(4, 4), (33, 47), (56, 56), (10, 10), (7, 130)])
 def test_exportable_pool_equals_adaptive_pool(hw):
     x = torch.randn(2, 5, *hw)
     torch.testing.assert_close(adaptive_avg_pool_exportable(x, 10),

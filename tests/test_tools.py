@@ -8,22 +8,12 @@ import sys
 
 import pytest
 import torch
-from mmengine.config import Config
-
 from conftest import run_tool
+from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'demo')
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
-    """A folder holding data/demo (small), used as the working directory."""
-    root = tmp_path_factory.mktemp('ws')
-    from sb_mm.datasets import make_all
-    make_all(str(root / 'data' / 'demo'), small=True)
-    return root
 
 
 def metric(out, name):
@@ -128,8 +118,8 @@ def test_stock_mmdet_train_script_runs_demo_config(workspace):
     script = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
                       'train.py')
     work = workspace / 'work_dirs' / 'stock_mmdet'
-    out = run_tool(workspace, script,
-                   osp.join(DEMO, 'coco_maskrcnn_sb_demo.py'),
+    run_tool(workspace, script,
+             osp.join(DEMO, 'coco_maskrcnn_sb_demo.py'),
                    '--work-dir', str(work), '--cfg-options',
                    'train_cfg.max_epochs=1', 'train_cfg.val_interval=1')
     assert (work / 'epoch_1.pth').is_file()
@@ -155,7 +145,7 @@ def test_cfg_options_reach_the_built_model(workspace):
         str(workspace / 'unused'), '--cfg-options',
         'model.backbone.sb_cfg.grid_size=7', 'model.backbone.init_cfg=None',
         'model.backbone.sb_stages=[True,False,False,False]'])
-    cfg = train.R.config_from_args(args)
+    cfg = train.cli.config_from_args(args)
     with DefaultScope.overwrite_default_scope('mmdet'):
         model = MODELS.build(cfg.model)
     assert model.backbone.layer1[0].conv2.sb.grid_size == 7
@@ -179,7 +169,7 @@ def test_sb_config_differs_from_stock_only_in_backbone(tmp_path):
     assert ours == stock
 
 
-# -- the README's tool flags -----------------------------------------------------
+# -- the README's tool flags --------------------------------------------------
 IN1K = osp.join(DEMO, 'in1k_sb_demo.py')
 ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1']
 
@@ -242,8 +232,8 @@ def test_default_work_dir_and_auto_scale_lr(workspace):
     # mmpretrain's base batch size is 256; the demo runs 16 x 1 process
     assert 'LR is set based on batch size of 256 and the current batch ' \
         'size is 16' in out
-    lrs = re.findall(r'Epoch\(train\)\s+\[1\]\[\s*\d+/\d+\]\s+lr: ([0-9.e+-]+)',
-                     out)
+    lrs = re.findall(
+        r'Epoch\(train\)\s+\[1\]\[\s*\d+/\d+\]\s+lr: ([0-9.e+-]+)', out)
     assert lrs and float(lrs[0]) == pytest.approx(0.05 * 16 / 256)
 
 
@@ -259,10 +249,10 @@ def test_amp_on_a_cpu_machine_says_what_to_change(workspace):
 
 
 def test_amp_sets_the_amp_optim_wrapper(monkeypatch):
-    from sb_mm.apis import runner as R
+    from sb_mm.apis.run_setup import apply_amp
     cfg = Config.fromfile(IN1K)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    R.apply_amp(cfg)
+    apply_amp(cfg)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
 

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 import torch
-
 from conftest import build_backbone
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -54,8 +53,9 @@ def test_init_cfg_pretrained_refuses_and_names_the_file(tmp_path, legacy):
 @pytest.mark.parametrize('legacy', FORMATS)
 def test_converter_refuses(tmp_path, legacy):
     path, marker = evil(tmp_path, legacy)
-    from sb_mm.converters import load_weights
     import pickle
+
+    from sb_mm.converters import load_weights
     with pytest.raises(pickle.UnpicklingError, match=str(path)):
         load_weights(str(path))
     assert not marker.exists()
@@ -88,14 +88,6 @@ def run(cwd, *args):
     env = dict(os.environ, OMP_NUM_THREADS='2')
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=900)
-
-
-@pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp('untrusted')
-    from sb_mm.datasets import make_all
-    make_all(str(root / 'data' / 'demo'), small=True)
-    return root
 
 
 @pytest.mark.slow

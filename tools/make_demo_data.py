@@ -4,11 +4,8 @@ an ImageNet-style folder and CIFAR-100 pickles, under data/demo by default.
     python tools/make_demo_data.py [--root data/demo] [--small]
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from sb_mm.datasets.demo_data import make_all  # noqa: E402
+from sb_mm.datasets.generators.demo import make_all
 
 
 def main(argv=None):

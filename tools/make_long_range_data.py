@@ -4,14 +4,18 @@ detection task (COCO), each with the cue far from the targets and, for the
 control, near them; under data/long_range by default.
 
     python tools/make_long_range_data.py [--root data/long_range] [--small]
-        [--tasks xor cue_seg cue_det] [--cues far near]
+        [--tasks xor_in1k cue_ade cue_coco] [--cues far near swapped]
+
+(--tasks also takes sb_mm 0.1's names xor, cue_seg, cue_det.)
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from sb_mm.datasets.long_range import CUES, TASKS, make_long_range  # noqa
+from sb_mm.datasets.generators.long_range import (
+    CUES,
+    TASK_ALIASES,
+    TASKS,
+    make_long_range,
+)
 
 
 def main(argv=None):
@@ -19,7 +23,8 @@ def main(argv=None):
     p.add_argument('--root', default='data/long_range')
     p.add_argument('--small', action='store_true',
                    help='a tenth of the pictures (tests)')
-    p.add_argument('--tasks', nargs='+', choices=sorted(TASKS),
+    p.add_argument('--tasks', nargs='+',
+                   choices=sorted(TASKS) + sorted(TASK_ALIASES),
                    default=list(TASKS))
     p.add_argument('--cues', nargs='+', choices=CUES, default=list(CUES))
     args = p.parse_args(argv)

@@ -4,11 +4,8 @@ config's ``default_scope`` says which), e.g.
     python tools/train.py configs/coco_maskrcnn_r50_sb.py
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from sb_mm.apis import runner as R  # noqa: E402
+from sb_mm.apis import checks, cli, run_setup
 
 
 def parse_args(argv=None):
@@ -23,25 +20,25 @@ def parse_args(argv=None):
     p.add_argument('--resume', nargs='?', type=str, const='auto',
                    help='resume from PATH, or without PATH from the latest '
                    'checkpoint in the work dir')
-    R.add_common_args(p)
+    cli.add_common_args(p)
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = R.config_from_args(args)
-    R.check_data_roots(cfg)
-    R.check_data(cfg, loaders=('train_dataloader', 'val_dataloader'))
+    cfg = cli.config_from_args(args)
+    checks.check_data_roots(cfg)
+    checks.check_data(cfg, loaders=('train_dataloader', 'val_dataloader'))
     if args.amp:
-        R.apply_amp(cfg)
+        run_setup.apply_amp(cfg)
     if args.auto_scale_lr:
-        R.apply_auto_scale_lr(cfg)
-    R.apply_resume(cfg, args.resume)
-    R.add_random_state_hook(cfg)
-    R.check_sync_bn(cfg, args.launcher)
-    R.setup_launcher(cfg, args.launcher)
-    runner = R.build_runner(cfg)
-    R.check_load_from(runner, cfg, strict=False)
+        run_setup.apply_auto_scale_lr(cfg)
+    run_setup.apply_resume(cfg, args.resume)
+    run_setup.add_random_state_hook(cfg)
+    run_setup.check_sync_bn(cfg, args.launcher)
+    run_setup.setup_launcher(cfg, args.launcher)
+    runner = run_setup.build_runner(cfg)
+    run_setup.check_load_from(runner, cfg, strict=False)
     runner.train()
 
 

@@ -1,6 +1,6 @@
 """Checks that stop a run where the mistake is made, naming what is wrong:
 the config, its data and the checkpoint it loads (``tools/train.py``,
-``tools/test.py``; the README's "Common errors" table lists them)."""
+``tools/test.py``; docs/en/notes/common_errors.md lists them)."""
 import json
 import os
 import os.path as osp
@@ -63,22 +63,44 @@ def explain_unknown_type(err: KeyError, cfg: Config) -> Optional[KeyError]:
 
 
 # -- data --------------------------------------------------------------------
-def _datasets(cfg: Config, loaders: Iterable[str]):
+def innermost_dataset(dataset_cfg):
+    """The dataset inside wrappers (``RepeatDataset``, ``ClassBalanced
+    Dataset``, ...: each keeps the wrapped one as ``dataset``)."""
+    while isinstance(dataset_cfg, dict) and 'dataset' in dataset_cfg:
+        dataset_cfg = dataset_cfg['dataset']
+    return dataset_cfg
+
+
+def leaf_datasets(cfg: Config, loaders: Iterable[str]):
+    """``(loader name, dataset config)`` of every dataset the loaders read:
+    inside wrappers and ``ConcatDataset``'s ``datasets`` lists."""
     for loader in loaders:
         loader_cfg = cfg.get(loader)
         if not loader_cfg:
             continue
         stack = [loader_cfg.get('dataset')]
         while stack:
-            ds = stack.pop()
+            ds = innermost_dataset(stack.pop())
             if not isinstance(ds, dict):
                 continue
-            if 'dataset' in ds:
-                stack.append(ds['dataset'])
-            elif 'datasets' in ds:
+            if 'datasets' in ds:
                 stack.extend(ds['datasets'])
             else:
                 yield loader, ds
+
+
+def check_data_roots(cfg: Config, loaders=('train_dataloader',
+                                           'val_dataloader',
+                                           'test_dataloader')) -> None:
+    """A missing data root fails here, naming the setting, not deep inside a
+    dataset class."""
+    for loader, ds in leaf_datasets(cfg, loaders):
+        root = ds.get('data_root')
+        if root and not osp.isdir(root):
+            raise FileNotFoundError(
+                f'{loader}.dataset.data_root {root!r} does not exist. '
+                'Point it at your data with --cfg-options, or generate '
+                'the demo data: python tools/make_demo_data.py')
 
 
 def load_json_file(path: str, what: str):
@@ -144,7 +166,7 @@ def check_data(cfg: Config, loaders=('train_dataloader', 'val_dataloader',
     """Annotation files of COCO-style datasets and the image / map pairs of
     segmentation datasets, before any worker starts."""
     seen = set()
-    for _, ds in _datasets(cfg, loaders):
+    for _, ds in leaf_datasets(cfg, loaders):
         root = ds.get('data_root') or ''
         prefix = ds.get('data_prefix') or {}
         ann = ds.get('ann_file')
@@ -194,12 +216,13 @@ def check_checkpoint_matches(model, path: str, strict: bool = True) -> None:
     import torch
 
     from ..compat import load_checkpoint_file
+    from ..converters import strip_module_prefix
     checkpoint = load_checkpoint_file(path, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint) \
         if isinstance(checkpoint, dict) else {}
     own = model.state_dict()
-    state = {k[len('module.'):] if k.startswith('module.') else k: v
-             for k, v in state.items() if torch.is_tensor(v)}
+    state = {k: v for k, v in strip_module_prefix(state).items()
+             if torch.is_tensor(v)}
     # SB types widen stock tensors on load: compare those on their stock part
     # and the split norms (stock norm + sb_norm) take the one-norm layout of
     # sb_mm 0.1 checkpoints
@@ -248,6 +271,7 @@ def _stock_part(theirs, mine) -> bool:
 
 __all__ = [
     'check_checkpoint_file', 'check_checkpoint_matches',
-    'check_coco_annotations', 'check_data', 'check_segmentation_maps',
-    'explain_unknown_type', 'load_json_file', 'read_config'
+    'check_coco_annotations', 'check_data', 'check_data_roots',
+    'check_segmentation_maps', 'explain_unknown_type', 'innermost_dataset',
+    'leaf_datasets', 'load_json_file', 'read_config'
 ]

@@ -3,51 +3,69 @@ SB backbone is sb_mm's; NL and GC blocks are mmcv's)."""
 from typing import Callable, Dict, Sequence, Tuple
 
 import torch.nn as nn
-from mmcv.cnn import NonLocal2d
 
-#: Wang et al.'s 5-block placement: every other block of res3 (2) and res4
-#: (3), as (stage index from 1, block index); 1-block: before the last res4
-#: block.
+#: Wang et al.'s 5-block placement: every other block of res3 (layer2) and
+#: res4 (layer3), as (layer number, block index); 1-block: after the last
+#: res4 block.
 NL_5_BLOCKS = ((2, 0), (2, 2), (3, 0), (3, 2), (3, 4))
 NL_1_BLOCK = ((3, 4), )
 GC_PLUGIN = dict(cfg=dict(type='ContextBlock', ratio=1. / 4),
                  stages=(False, True, True, True), position='after_conv3')
 
 
-def add_nonlocal_blocks(backbone: nn.Module,
-                        where: Sequence[Tuple[int, int]]) -> nn.Module:
-    """Inserts an mmcv ``NonLocal2d`` (embedded gaussian) after each given
-    residual block, as Wang et al. do."""
+def nonlocal_block_plugins(where: Sequence[Tuple[int, int]]) -> list:
+    """``block_plugins`` that put an mmcv ``NonLocal2d`` (embedded gaussian,
+    reduction 2) after each given residual block, as Wang et al. do."""
+    by_stage = {}
     for stage, idx in where:
-        layer = getattr(backbone, f'layer{stage}')
-        block = layer[idx]
-        channels = block.conv3.out_channels
-        layer[idx] = nn.Sequential(
-            block, NonLocal2d(channels, reduction=2,
-                              mode='embedded_gaussian'))
-    return backbone
+        by_stage.setdefault(stage, []).append(idx)
+    return [dict(cfg=dict(type='NonLocal2d', reduction=2,
+                          mode='embedded_gaussian'),
+                 stages=tuple(layer == stage for layer in range(1, 5)),
+                 blocks=idx)
+            for stage, idx in by_stage.items()]
 
 
 def _resnet(sb: bool, **kw) -> nn.Module:
-    import sb_mm.mmdet  # noqa: F401  (registers SBResNet)
     from mmdet.registry import MODELS
+
+    import sb_mm.mmdet  # noqa: F401  (registers SBResNet)
     return MODELS.build(dict(type='SBResNet' if sb else 'ResNet', depth=50,
                              out_indices=(0, 1, 2, 3), norm_eval=False,
                              **kw))
 
 
-def backbone_builders() -> Dict[str, Callable[[], nn.Module]]:
-    """Name -> builder of each compared ResNet-50 backbone."""
+#: SB settings beyond the paper (issue 19's variants), by benchmark name
+SB_VARIANTS = {
+    'SB-R50 shared mix': dict(sb_cfg=dict(shared_mix=True)),
+    'SB-R50 r8 (6 maps)': dict(sb_cfg=dict(reduced_channels=8)),
+    'SB-R50 grid 5': dict(sb_cfg=dict(grid_size=5)),
+}
+
+
+def backbone_builders(variants: bool = False
+                      ) -> Dict[str, Callable[[], nn.Module]]:
+    """Name -> builder of each compared ResNet-50 backbone; ``variants``
+    adds the SB settings of :data:`SB_VARIANTS`."""
+    extra = {name: (lambda kw=kw: _resnet(True, **kw))
+             for name, kw in SB_VARIANTS.items()} if variants else {}
+    return {**_paper_builders(), **extra}
+
+
+def _paper_builders() -> Dict[str, Callable[[], nn.Module]]:
     return {
         'R50': lambda: _resnet(False),
         'SB-R50': lambda: _resnet(True),
         'SB-R50 (sb off)': lambda: _resnet(True, sb_stages=(False, ) * 4),
-        'NL-R50 (5 blocks)': lambda: add_nonlocal_blocks(
-            _resnet(False), NL_5_BLOCKS),
-        'NL-R50 (1 block)': lambda: add_nonlocal_blocks(
-            _resnet(False), NL_1_BLOCK),
+        'NL-R50 (5 blocks)': lambda: _resnet(
+            True, sb_stages=(False, ) * 4,
+            block_plugins=nonlocal_block_plugins(NL_5_BLOCKS)),
+        'NL-R50 (1 block)': lambda: _resnet(
+            True, sb_stages=(False, ) * 4,
+            block_plugins=nonlocal_block_plugins(NL_1_BLOCK)),
         'GC-R50': lambda: _resnet(False, plugins=[GC_PLUGIN]),
-        'SB+NL-R50': lambda: add_nonlocal_blocks(_resnet(True), NL_5_BLOCKS),
+        'SB+NL-R50': lambda: _resnet(
+            True, block_plugins=nonlocal_block_plugins(NL_5_BLOCKS)),
     }
 
 
@@ -77,34 +95,32 @@ class _TensorModel(nn.Module):
 
 
 def full_model_builders(repo_configs: str) -> Dict[str, Callable]:
-    """Mask R-CNN and UPerNet from the project's configs, stock and SB."""
+    """Mask R-CNN and UPerNet from the project's configs, stock and SB, built
+    by ``sb_mm.apis.models.build_model`` (stock: the SB type's stock class;
+    BN for SyncBN, no pretrained weights)."""
     import os.path as osp
 
-    from mmengine.config import Config
-    from mmengine.registry import DefaultScope
+    from ..apis.cli import load_config
+    from ..apis.models import build_model, drop_pretrained
+    from ..apis.run_setup import sync_bn_paths
 
-    def build(config, lib, stock):
+    def build(config, stock):
         def _build():
-            import importlib
-            importlib.import_module(f'sb_mm.{lib}')
-            cfg = Config.fromfile(osp.join(repo_configs, config))
-            backbone = cfg.model.backbone
-            backbone.init_cfg = None
-            cfg.model.pop('pretrained', None)
-            if stock:
-                backbone.type = backbone.type[2:]  # SBResNet -> ResNet
-            if lib == 'mmseg':
-                backbone.norm_cfg = dict(type='BN')
-                cfg.model.decode_head.norm_cfg = dict(type='BN')
-                cfg.model.auxiliary_head.norm_cfg = dict(type='BN')
-            models = importlib.import_module(f'{lib}.registry').MODELS
-            with DefaultScope.overwrite_default_scope(lib):
-                return _TensorModel(models.build(cfg.model), lib)
+            cfg = load_config(osp.join(repo_configs, config))
+            drop_pretrained(cfg.model)
+            cfg.model.backbone.init_cfg = None
+            if stock:  # SBResNet -> ResNet
+                cfg.model.backbone.type = cfg.model.backbone.type[2:]
+            cfg.merge_from_dict({f'{path}.type': 'BN'
+                                 for path in sync_bn_paths(cfg.model,
+                                                           'model')})
+            model, lib = build_model(cfg)
+            return _TensorModel(model, lib)
         return _build
 
     return {
-        'MaskRCNN-R50': build('coco_maskrcnn_r50_sb.py', 'mmdet', True),
-        'MaskRCNN-SB-R50': build('coco_maskrcnn_r50_sb.py', 'mmdet', False),
-        'UPerNet-R50': build('ade20k_upernet_r50_sb.py', 'mmseg', True),
-        'UPerNet-SB-R50': build('ade20k_upernet_r50_sb.py', 'mmseg', False),
+        'MaskRCNN-R50': build('coco_maskrcnn_r50_sb.py', True),
+        'MaskRCNN-SB-R50': build('coco_maskrcnn_r50_sb.py', False),
+        'UPerNet-R50': build('ade20k_upernet_r50_sb.py', True),
+        'UPerNet-SB-R50': build('ade20k_upernet_r50_sb.py', False),
     }

@@ -2,11 +2,12 @@
 from typing import Optional
 
 import torch.nn as nn
-
 from mmcv.cnn import build_norm_layer
 
-from .conv_with_spatial_bias import (attach_spatial_bias,
-                                     attach_spatial_bias_from_input)
+from .conv_with_spatial_bias import (
+    attach_spatial_bias,
+    attach_spatial_bias_from_input,
+)
 from .norm_with_spatial_bias import attach_sb_norm
 from .spatial_bias import SpatialBias
 from .widen import attach_sb_input, standardises_weight, widen_conv_input
@@ -40,7 +41,8 @@ def add_spatial_bias(block: nn.Module,
     maps and keeps its stock function over C; ``consumer`` (the conv that
     reads them) is replaced by a copy with m more input channels, whose
     weights for them are fresh (a weight-standardised consumer keeps its
-    weight and gets an ``sb_input`` conv for the maps instead). The block's ``forward()`` runs unchanged.
+    weight and gets an ``sb_input`` conv for the maps instead). The
+    block's ``forward()`` runs unchanged.
     Names are dotted paths inside ``block`` (``'conv2'``, ``'branch.1'``).
 
     ``conv=None`` is for blocks whose spatial step is not one conv

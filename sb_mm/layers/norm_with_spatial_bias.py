@@ -29,14 +29,16 @@ class SpatialBiasNormMixin:
     sb_norm: nn.Module
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        channels = _channels(self)
+        channels = norm_channels(self)
         if _fusable(self, self.sb_norm):
             return _fused_batch_norm(self, self.sb_norm, x)
         return cat_channels([super().forward(x[:, :channels]),
                              self.sb_norm(x[:, channels:])])
 
 
-def _channels(norm: nn.Module) -> int:
+def norm_channels(norm: nn.Module) -> int:
+    """The channels a norm layer normalises (BatchNorm's ``num_features``,
+    GroupNorm's ``num_channels``)."""
     return norm.num_features if hasattr(norm, 'num_features') \
         else norm.num_channels
 
@@ -131,7 +133,7 @@ NORM_TENSORS = ('weight', 'bias', 'running_mean', 'running_var')
 
 def split_norm_state(state: dict, base: str, channels: int) -> List[str]:
     """Splits, in place, the tensors of a norm over C + m channels saved as
-    one layer (``base + 'weight'`` etc.; sb_mm <= 0.1.0 and the authors'
+    one layer (``base + 'weight'`` etc.; sb_mm 0.1.0 and the authors'
     layout) into the stock norm over the first ``channels`` and
     ``base + 'sb_norm.'`` over the rest: the same per-channel values. A
     state that already has ``sb_norm`` tensors is left alone. Returns the

@@ -1,4 +1,5 @@
-"""Spatial bias (Go & Ryu, arXiv 2302.12505): a few global maps without attention."""
+"""Spatial bias (Go & Ryu, arXiv 2302.12505): a few global maps without
+attention."""
 from typing import Optional, Sequence, Union
 
 import torch
@@ -143,7 +144,8 @@ class SpatialBias(nn.Module):
         grid_size (int): g, side of the pooled grid. Default: 10.
         kernel_size (int): k, kernel of the 1-D conv over the r reduced
             channels. Default: 3.
-        norm_cfg (dict): norm after the reduction. Default: ``dict(type='BN')``.
+        norm_cfg (dict): norm after the reduction.
+            Default: ``dict(type='BN')``.
         fused (bool): run the fused forward. Default: True.
         shared_mix (bool): beyond the paper. Adds ``mix_shared``, one
             (g*g, k) weight shared by every output position and added to
@@ -177,7 +179,8 @@ class SpatialBias(nn.Module):
             raise ValueError(
                 f'SpatialBias: norm_cfg must be a dict, got {norm_cfg!r}')
         if not isinstance(fused, bool):
-            raise ValueError(f'SpatialBias: fused must be a bool, got {fused!r}')
+            raise ValueError(
+                f'SpatialBias: fused must be a bool, got {fused!r}')
         if not isinstance(shared_mix, bool):
             raise ValueError(
                 f'SpatialBias: shared_mix must be a bool, got {shared_mix!r}')
@@ -205,13 +208,15 @@ class SpatialBias(nn.Module):
     def forward(self, x: torch.Tensor,
                 out_size: Union[Sequence[int], torch.Size, None] = None
                 ) -> torch.Tensor:
-        """(B, C, H, W) -> (B, m, *out_size); ``out_size`` defaults to (H, W)."""
+        """(B, C, H, W) -> (B, m, *out_size); ``out_size`` defaults to
+        (H, W)."""
         return self._resize(self.grid_maps(x), x, out_size)
 
     def forward_plain(self, x: torch.Tensor,
                       out_size: Union[Sequence[int], torch.Size, None] = None
                       ) -> torch.Tensor:
-        """The paper's steps module by module (the reference for ``forward``)."""
+        """The paper's steps module by module (the reference for
+        ``forward``)."""
         return self._resize(self._grid_maps_plain(x), x, out_size)
 
     def grid_maps(self, x: torch.Tensor) -> torch.Tensor:

@@ -22,14 +22,20 @@ import tempfile
 
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
+from sb_mm.benchmark.measure import (
+    fix_heap_for_memory_readings,
+    inference_fn,
+    interleaved,
+    peak_memory_interleaved,
+    ratio_stats,
+    train_step_fn,
+)
+from sb_mm.benchmark.models import (
+    backbone_builders,
+    full_model_builders,
+)
 
-from sb_mm.benchmark.measure import (  # noqa: E402
-    fix_heap_for_memory_readings, inference_fn, interleaved,
-    peak_memory_interleaved, ratio_stats, train_step_fn)
-from sb_mm.benchmark.models import (backbone_builders,  # noqa: E402
-                                    full_model_builders)
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 FULL_SIZES = [(8, 224, 224), (2, 512, 512), (1, 800, 1216)]
 QUICK_SIZES = [(2, 64, 64), (1, 96, 160)]
@@ -74,6 +80,9 @@ def parse_args(argv=None):
     p.add_argument('--no-full-models', action='store_true',
                    help='backbones only')
     p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--sb-variants', action='store_true',
+                   help='also the SB settings beyond the paper (shared mixing '
+                   'row, 8 reduced channels, 5x5 grid)')
     # internal: the CPU memory readings run in a fresh process (see
     # measure_memory_in_fresh_process); writes them as JSON to this path
     p.add_argument('--memory-only', metavar='JSON', help=argparse.SUPPRESS)
@@ -117,7 +126,7 @@ def main(argv=None):
     def prepare(model):
         return model.to(device).to(memory_format=memory_format)
 
-    builders = backbone_builders()
+    builders = backbone_builders(variants=args.sb_variants)
     models = {name: prepare(build()) for name, build in builders.items()}
     if args.memory_only:
         mem = measure_memory(models, sizes, device, memory_format,
@@ -236,7 +245,8 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'{" ".join("x".join(map(str, v)) for v in args.sizes or ())}'
         f'{f" --rounds {args.rounds}" if args.rounds else ""}'
         f'{f" --iters {args.iters}" if args.iters else ""}'
-        f'{" --no-full-models" if args.no_full_models else ""}`',
+        f'{" --no-full-models" if args.no_full_models else ""}'
+        f'{" --sb-variants" if args.sb_variants else ""}`',
         f'- date: {datetime.datetime.now():%Y-%m-%d %H:%M}; device: '
         f'{args.device} ({platform.processor() or platform.machine()}, '
         f'{torch.get_num_threads()} threads); torch {torch.__version__}',

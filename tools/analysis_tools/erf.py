@@ -16,13 +16,11 @@ of the config's val dataloader when its data exists (else Gaussian noise of
 import argparse
 import json
 import os.path as osp
-import sys
 from typing import List, Optional, Tuple
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
+import torch
 
-import torch  # noqa: E402
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
@@ -55,7 +53,7 @@ def build_model(config: str, checkpoint: Optional[str],
                 cfg_options: Optional[dict] = None):
     """The config's model (any of the three libraries), in eval mode, with
     the checkpoint's weights (weights-only loading), every stage out."""
-    from sb_mm.apis.runner import load_model
+    from sb_mm.apis.models import load_model
 
     def every_stage_out(cfg):
         backbone = cfg.model.get('backbone', {})

@@ -13,10 +13,6 @@ image of the given size through the model's data preprocessor and its
 for all three, and prints the stock tool's lines.
 """
 import argparse
-import os.path as osp
-import sys
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 
 def parse_args(argv=None):
@@ -38,7 +34,7 @@ def complexity(config: str, shape, cfg_options=None) -> dict:
     from mmengine.analysis import get_model_complexity_info
     from mmengine.model import revert_sync_batchnorm
 
-    from sb_mm.apis.runner import load_model
+    from sb_mm.apis.models import load_model
     h, w = (shape[0], shape[0]) if len(shape) == 1 else shape[:2]
     model, cfg, lib = load_model(config, None, cfg_options)
     model = revert_sync_batchnorm(model).eval()

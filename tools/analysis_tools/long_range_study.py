@@ -9,9 +9,9 @@ write a table, learning curves and an accuracy / cost figure.
 Runs already finished in the work dir are read, not rerun (a killed study
 continues where it stopped; --rerun forces). Outputs under --work-dir
 (default work_dirs/study): results.json, study.md, study_curves.png,
-study_cost.png; --doc DIR copies the last three there as
-long_range_study_table.md, long_range_study_curves.png and
-long_range_study_cost.png.
+study_cost.png; --doc DIR (the docs root, docs/en) copies the last three to
+DIR/results/long_range_study_table.md and
+DIR/figures/long_range_study_{curves,cost}.png.
 """
 import argparse
 import json
@@ -26,22 +26,21 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
 #: task -> (library, data task name, metric key, extra metric keys, unit of
 #: the schedule, what a purely local path can reach on the metric)
 TASKS = {
-    'xor_in1k': dict(lib='mmpretrain', data='xor', metric='accuracy/top1',
+    'xor_in1k': dict(lib='mmpretrain', data=True, metric='accuracy/top1',
                      extra=(), by='epoch', title='XOR (mmpretrain, top-1 %)'),
-    'cue_ade': dict(lib='mmseg', data='cue_seg', metric='mIoU',
+    'cue_ade': dict(lib='mmseg', data=True, metric='mIoU',
                     extra=('aAcc', ), by='iter',
                     title='cue segmentation (mmseg, mIoU %)'),
-    'cue_coco': dict(lib='mmdet', data='cue_det', metric='coco/bbox_mAP',
+    'cue_coco': dict(lib='mmdet', data=True, metric='coco/bbox_mAP',
                      extra=('coco/bbox_mAP_50', ), by='epoch',
                      title='cue detection (mmdet, bbox mAP)'),
     # not a long-range task: `make demo`'s Mask R-CNN with and without SB
     # (--tasks demo_coco --models r sb; not in the default study)
-    'demo_coco': dict(lib='mmdet', data=None, metric='coco/bbox_mAP',
+    'demo_coco': dict(lib='mmdet', data=False, metric='coco/bbox_mAP',
                       extra=('coco/segm_mAP', ), by='epoch',
                       title='demo Mask R-CNN (mmdet, bbox mAP)'),
 }
@@ -100,7 +99,8 @@ def parse_args(argv=None):
                    help='folder holding long_range/ (default: data, or '
                    'WORK_DIR/data with --quick)')
     p.add_argument('--doc', default=None,
-                   help='also copy the table and figures to this folder')
+                   help='also copy the table and figures into this docs root '
+                   '(docs/en: results/ and figures/)')
     p.add_argument('--swapped-seeds', choices=('first', 'all'),
                    default='first',
                    help='evaluate the cue-swapped pictures for the first '
@@ -176,8 +176,8 @@ def swapped_cue_score(task: str, model: str, seed: int, args, cwd: str,
                f'{root.replace("/far/", "/swapped/")}']
     ann_file = cfg.get('test_evaluator', {}).get('ann_file')
     if isinstance(ann_file, str):
-        options.append(
-            f'test_evaluator.ann_file={ann_file.replace("/far/", "/swapped/")}')
+        swapped_ann = ann_file.replace('/far/', '/swapped/')
+        options.append(f'test_evaluator.ann_file={swapped_ann}')
     cmd = [sys.executable, osp.join(REPO, 'tools', 'test.py'),
            config_path(task, model), checkpoint, '--work-dir',
            osp.join(osp.abspath(out_dir), 'swapped'), '--cfg-options',
@@ -246,7 +246,7 @@ INPUTS = dict(xor_in1k=(32, 64, 160), cue_ade=(8, 176, 128),
 def build_model(task: str, model: str):
     from mmengine.config import Config
 
-    from sb_mm.apis.runner import build_model as build_config_model
+    from sb_mm.apis.models import build_model as build_config_model
     return build_config_model(Config.fromfile(config_path(task, model)))[0]
 
 
@@ -260,8 +260,7 @@ def model_facts(task: str, models: List[str], timed: List[str], rounds: int,
     to ResNet's."""
     import torch
 
-    from sb_mm.benchmark.measure import interleaved, ratio_stats, \
-        train_step_fn
+    from sb_mm.benchmark.measure import interleaved, ratio_stats, train_step_fn
     torch.manual_seed(0)
     x = torch.randn(*INPUTS[task][:1], 3, *INPUTS[task][1:])
     facts, fns = {}, {}
@@ -359,8 +358,13 @@ def table(rows: List[dict]) -> str:
             f"{r['params']:,} | "
             f"{'' if r['added'] is None else format(r['added'], '+,')} | "
             f"{_step(r)} | "
-            f"{'' if r['time_per_iter'] is None else '%.3f' % r['time_per_iter']} |")
+            f"{_time_per_iter(r)} |")
     return '\n'.join(lines)
+
+
+def _time_per_iter(r: dict) -> str:
+    t = r['time_per_iter']
+    return '' if t is None else f'{t:.3f}'
 
 
 def _reads(r: dict) -> str:
@@ -451,7 +455,7 @@ def prepare_data(args) -> str:
     """Generates the datasets if missing; returns the folder to run in (its
     ``data/long_range`` is what the configs read)."""
     from sb_mm.datasets import make_all
-    from sb_mm.datasets.long_range import CUES, make_long_range
+    from sb_mm.datasets.generators.long_range import CUES, make_long_range
     if args.data_root is not None:
         data = args.data_root
     else:
@@ -463,7 +467,7 @@ def prepare_data(args) -> str:
     if 'demo_coco' in args.tasks and not osp.isdir(osp.join(data, 'demo')):
         print(f'generating the demo data under {data}/demo ...', flush=True)
         make_all(osp.join(data, 'demo'), small=args.quick)
-    tasks = [TASKS[t]['data'] for t in args.tasks if TASKS[t]['data']]
+    tasks = [t for t in args.tasks if TASKS[t]['data']]
     root = osp.join(data, 'long_range')
     missing = [(t, c) for t in tasks for c in CUES
                if not osp.isdir(osp.join(root, c))
@@ -475,7 +479,7 @@ def prepare_data(args) -> str:
 
 
 def _task_present(root: str, cue: str, task: str) -> bool:
-    from sb_mm.datasets.long_range import TASKS as DATA
+    from sb_mm.datasets.generators.long_range import TASKS as DATA
     return osp.isdir(osp.join(root, cue, DATA[task][1]))
 
 
@@ -553,10 +557,11 @@ def main(argv=None):
     plot_cost(rows, osp.join(args.work_dir, 'study_cost.png'))
     print(header + md)
     if args.doc:
-        os.makedirs(args.doc, exist_ok=True)
-        for name, dst in (('study.md', 'long_range_study_table.md'),
-                          ('study_curves.png', 'long_range_study_curves.png'),
-                          ('study_cost.png', 'long_range_study_cost.png')):
+        for name, dst in (
+                ('study.md', 'results/long_range_study_table.md'),
+                ('study_curves.png', 'figures/long_range_study_curves.png'),
+                ('study_cost.png', 'figures/long_range_study_cost.png')):
+            os.makedirs(osp.dirname(osp.join(args.doc, dst)), exist_ok=True)
             shutil.copy(osp.join(args.work_dir, name), osp.join(args.doc, dst))
 
 

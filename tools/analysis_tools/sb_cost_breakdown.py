@@ -11,19 +11,19 @@ with their range.
 at the input shape each of SB-R50's SB layers sees for ``--shape``.
 """
 import argparse
-import os.path as osp
 import statistics
-import sys
 import types
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-from sb_mm.benchmark.measure import (inference_fn, interleaved,  # noqa: E402
-                                     ratio_stats, train_step_fn)
-from sb_mm.benchmark.models import backbone_builders  # noqa: E402
-from sb_mm.layers import SpatialBias  # noqa: E402
+from sb_mm.benchmark.measure import (
+    inference_fn,
+    interleaved,
+    ratio_stats,
+    train_step_fn,
+)
+from sb_mm.benchmark.models import backbone_builders
+from sb_mm.layers import SpatialBias
 
 
 def _zero_branch(self, x, out_size=None):

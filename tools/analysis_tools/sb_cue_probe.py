@@ -7,10 +7,12 @@ accuracy on the validation pictures (chance 50%) for the cue's colour from:
 
 - ``sb_reduced/<layer>``: each SB layer's pooled reduction (B, r, g, g),
   what its mixing Conv1d reads (one sample per picture);
-- ``sb_maps/<layer>``: each SB layer's maps at grid resolution (B, m, g, g),
-  what the block reads (one sample per picture);
+- ``sb_maps/<layer>``: each SB layer's maps at grid resolution (B, m, g, g)
+  (one sample per picture). The bar lies in the grid's top row, so these
+  two show that the cue enters SB, not that it reaches the objects;
 - ``maps_at_objects/<layer>``: the SB maps resized as the block reads
-  them, averaged inside each object's box (one sample per object);
+  them, averaged inside each object's box (one sample per object): has the
+  mixing Conv1d carried the cue to where the objects are?
 - ``backbone/<i>``: the backbone's i-th output averaged inside each
   object's box (one sample per object);
 - ``roi``: the RoI head's RoIAlign features of each object's box, and
@@ -101,8 +103,8 @@ def features(model, pictures, batch_size: int = 8
             torch.cat([torch.full((len(b), 1), float(i)),
                        torch.from_numpy(b)], 1)
             for i, (_, b, _) in enumerate(chunk)])
-        obj_labels = torch.cat([torch.from_numpy(l) for _, _, l in chunk])
-        img_labels = torch.tensor([int(l[0]) for _, _, l in chunk])
+        obj_labels = torch.cat([torch.from_numpy(y) for _, _, y in chunk])
+        img_labels = torch.tensor([int(y[0]) for _, _, y in chunk])
         size = inputs.shape[-2:]
         for name, (reduced, maps, resized) in captured.items():
             feats[f'sb_reduced/{name}'].append(reduced.flatten(1))
@@ -143,7 +145,8 @@ def probe(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
     torch.manual_seed(0)
     w = torch.zeros(xt.shape[1], requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=200, line_search_fn='strong_wolfe')
+    opt = torch.optim.LBFGS([w, b], max_iter=200,
+                            line_search_fn='strong_wolfe')
     target = y_train.float()
 
     def closure():
@@ -154,16 +157,21 @@ def probe(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
         return loss
 
     opt.step(closure)
-    with torch.no_grad():
-        acc = lambda x, y: float(((x @ w + b > 0).long() == y).float().mean())
-        return dict(train=100 * acc(xt, y_train), val=100 * acc(xv, y_val),
-                    n_train=len(y_train), n_val=len(y_val),
-                    dims=xt.shape[1])
+    def acc(x, y):
+        with torch.no_grad():
+            return float(((x @ w + b > 0).long() == y).float().mean())
+
+    return dict(train=100 * acc(xt, y_train), val=100 * acc(xv, y_val),
+                n_train=len(y_train), n_val=len(y_val), dims=xt.shape[1])
 
 
 def run(config: str, checkpoint=None, data_root=None, seed: int = 0) -> dict:
-    from sb_mm.apis.runner import load_model
+    from mmengine.logging import MMLogger
+
+    from sb_mm.apis.models import load_model
     torch.manual_seed(seed)
+    # the initialisation report of every tensor is noise here
+    MMLogger.get_current_instance().setLevel('WARNING')
     model, cfg, _ = load_model(config, checkpoint)
     if data_root is None:
         data_root = cfg.val_dataloader.dataset.data_root

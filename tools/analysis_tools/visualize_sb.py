@@ -5,7 +5,8 @@
 
 For every SB block (detectors, segmentors and classifiers alike): its m maps
 at the grid resolution and each resized over the image, one row per block,
-written to ``DIR/<image name>_sb_maps.png`` (default DIR: ``work_dirs/sb_maps``).
+written to ``DIR/<image name>_sb_maps.png`` (default DIR:
+``work_dirs/sb_maps``).
 The image goes through the config's test pipeline and the model's data
 preprocessor, as in the stock inferencers. ``CHECKPOINT`` may be ``none``
 (the maps of an untrained model).
@@ -13,9 +14,6 @@ preprocessor, as in the stock inferencers. ``CHECKPOINT`` may be ``none``
 import argparse
 import os
 import os.path as osp
-import sys
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 
 def parse_args(argv=None):
@@ -35,9 +33,12 @@ def main(argv=None):
     args = parse_args(argv)
     import cv2
 
-    from sb_mm.apis.runner import image_inputs, load_model
-    from sb_mm.visualization import (collect_sb_maps, denormalised_image,
-                                     draw_sb_maps)
+    from sb_mm.apis.models import image_inputs, load_model
+    from sb_mm.visualization import (
+        collect_sb_maps,
+        denormalised_image,
+        draw_sb_maps,
+    )
     checkpoint = None if args.checkpoint.lower() == 'none' else \
         args.checkpoint
     model, cfg, lib = load_model(args.config, checkpoint, args.cfg_options)

@@ -8,13 +8,13 @@ mmseg backbone. Equivalent to pointing ``init_cfg`` at SRC with
 ``prefix='backbone.'``; use it to ship a smaller file.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-
-from sb_mm.converters import (load_weights, save_weights, split_classifier,  # noqa: E402
-                              summary)
+from sb_mm.converters import (
+    load_weights,
+    save_weights,
+    split_classifier,
+    summary,
+)
 
 
 def main(argv=None):

@@ -10,13 +10,13 @@ model loads with ``load_state_dict``. The deep-stem types (V1c / V1d) have no
 counterpart there and stop with the keys that cannot be placed.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-
-from sb_mm.converters import (load_weights, mmpretrain_to_authors,  # noqa: E402
-                              save_weights, summary)
+from sb_mm.converters import (
+    load_weights,
+    mmpretrain_to_authors,
+    save_weights,
+    summary,
+)
 
 
 def main(argv=None):

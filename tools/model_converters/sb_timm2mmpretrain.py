@@ -1,6 +1,7 @@
 """Convert an SB-ResNet checkpoint of the authors' timm-based code to sb_mm.
 
-    python tools/model_converters/sb_timm2mmpretrain.py SRC DST [--backbone-only]
+    python tools/model_converters/sb_timm2mmpretrain.py SRC DST \
+        [--backbone-only]
 
 SRC: the authors' layout (torchvision ResNet names, ``layerX.Y.SB.*``, ``fc``),
 a plain state dict or one under ``state_dict`` / ``model``. DST: an mmpretrain
@@ -12,13 +13,14 @@ checkpoint=DST)``. Loading is weights-only; every tensor is placed or the
 conversion stops naming the keys it could not place.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-
-from sb_mm.converters import (authors_to_backbone, authors_to_mmpretrain,  # noqa: E402
-                              load_weights, save_weights, summary)
+from sb_mm.converters import (
+    authors_to_backbone,
+    authors_to_mmpretrain,
+    load_weights,
+    save_weights,
+    summary,
+)
 
 
 def main(argv=None):

@@ -25,7 +25,8 @@ SHAPES = ('circle', 'square', 'triangle')
 _HUES = {'circle': (0, 40), 'square': (50, 100), 'triangle': (105, 160)}
 
 
-def textured_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+def textured_background(rng: np.random.Generator, h: int,
+                        w: int) -> np.ndarray:
     """A smooth gradient plus stripes plus noise, in muted colours (BGR)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     base = rng.uniform(60, 160, size=3)
@@ -176,8 +177,9 @@ def _dominant_shape_image(rng, size, kind):
     return img
 
 
-def make_imagenet(root: str, per_class_train: int = 30, per_class_val: int = 10,
-                  size: int = 64, seed: int = 2) -> str:
+def make_imagenet(root: str, per_class_train: int = 30,
+                  per_class_val: int = 10, size: int = 64,
+                  seed: int = 2) -> str:
     """ImageNet layout: ``train/<class>/*.JPEG``, ``val/*.JPEG`` and
     ``meta/{train,val}.txt`` ("path label" lines) plus ``meta/classes.txt``."""
     rng = np.random.default_rng(seed)

@@ -1,68 +1,25 @@
-"""Spatial bias for the ResNet backbones of MMDetection, MMSegmentation and
-MMPretrain: one implementation, mixed into each library's own ResNet."""
-import re
+"""Spatial bias for the ResNet-family backbones of MMDetection,
+MMSegmentation and MMPretrain: one mixin that adds SB to a library's own
+backbone after the library built it (the one place where SB enters every
+family)."""
 from typing import Dict, Optional, Sequence
 
-import torch
 import torch.nn as nn
-from mmengine.logging import print_log
 from mmengine.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import add_spatial_bias
-from ..layers.norm_with_spatial_bias import split_norm_state
 from ..layers.after_block_plugins import attach_after_block
-
-#: ``sb_cfg`` keys and their defaults (the paper's settings).
-SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
-                       norm_cfg=None, fused=True, shared_mix=False)
-#: Paper: spatial bias in stages 1-3 of ResNet-50.
-SB_STAGES_DEFAULT = (True, True, True, False)
-
-
-
-def check_sb_cfg(sb_cfg: Optional[dict]) -> dict:
-    """``sb_cfg`` with defaults filled in; unknown keys raise ``ValueError``."""
-    if sb_cfg is None:
-        sb_cfg = {}
-    if not isinstance(sb_cfg, dict):
-        raise ValueError(f'sb_cfg must be a dict, got {sb_cfg!r}')
-    unknown = sorted(set(sb_cfg) - set(SB_CFG_DEFAULTS))
-    if unknown:
-        raise ValueError(
-            f'sb_cfg: unknown key(s) {unknown}; valid keys are '
-            f'{sorted(SB_CFG_DEFAULTS)}')
-    return {**SB_CFG_DEFAULTS, **sb_cfg}
+from ..layers.norm_with_spatial_bias import norm_channels
+from .sb_settings import (
+    SB_STAGES_DEFAULT,
+    check_sb_cfg,
+    check_stage_flags,
+)
+from .stock_checkpoints import StockCheckpointLoadingMixin
 
 
-def check_stage_flags(name: str, flags, num_stages: int) -> tuple:
-    """One bool per stage, as a tuple. Strings (``'TTTF'``, ``('True',
-    'False')``), numbers other than 0 / 1 and a wrong count raise
-    ``ValueError`` naming ``name``: ``bool('False')`` is True, so such a
-    value would otherwise switch SB on in every stage."""
-    if isinstance(flags, (str, bytes)) or not isinstance(flags,
-                                                           (list, tuple)):
-        raise ValueError(
-            f'{name} must be a list or tuple of {num_stages} bools (one per '
-            f'stage), got {flags!r}')
-    out = []
-    for i, flag in enumerate(flags):
-        if isinstance(flag, bool) or (type(flag).__name__ == 'bool_'):
-            out.append(bool(flag))
-        elif isinstance(flag, int) and flag in (0, 1):
-            out.append(bool(flag))
-        else:
-            raise ValueError(
-                f'{name}[{i}] must be True or False, got {flag!r} '
-                f'({type(flag).__name__}) in {flags!r}')
-    if len(out) != num_stages:
-        raise ValueError(
-            f'{name} has {len(out)} flags, but the backbone has '
-            f'num_stages={num_stages}: give one flag per stage')
-    return tuple(out)
-
-
-class SpatialBiasResNetMixin:
+class SpatialBiasResNetMixin(StockCheckpointLoadingMixin):
     """Adds spatial bias to a library's ResNet, after the library built it.
 
     Mixed in before the library's class (``class SBResNet(
@@ -192,7 +149,7 @@ class SpatialBiasResNetMixin:
         extra = sb.out_channels
         if norm_name is not None:
             norm = getattr(block, norm_name)
-            self._sb_split_norms[f'{name}.{norm_name}'] = _channels(norm)
+            self._sb_split_norms[f'{name}.{norm_name}'] = norm_channels(norm)
         self._sb_widened_convs[f'{name}.{widen_name}'] = stock_in
 
         # mmdet / mmseg bottleneck plugins placed after conv2 see planes + m
@@ -214,118 +171,28 @@ class SpatialBiasResNetMixin:
             'block_plugins stages',
             spec.get('stages', (True, ) * self.num_stages), self.num_stages)
         blocks = spec.get('blocks', 'all')
-        if blocks not in ('all', 'last'):
+        indices = isinstance(blocks, (list, tuple)) and all(
+            isinstance(i, int) and not isinstance(i, bool) for i in blocks)
+        if blocks not in ('all', 'last') and not indices:
             raise ValueError(
-                f"block_plugins: blocks must be 'all' or 'last', got "
-                f'{blocks!r}')
+                f"block_plugins: blocks must be 'all', 'last' or a list of "
+                f'block indices, got {blocks!r}')
         for stage, enabled in zip(self._sb_stage_blocks(), stages):
             if not enabled:
                 continue
-            chosen = stage if blocks == 'all' else stage[-1:]
+            if indices:
+                bad = [i for i in blocks if not -len(stage) <= i < len(stage)]
+                if bad:
+                    raise ValueError(
+                        f'block_plugins: block index {bad[0]} is out of '
+                        f'range for a stage of {len(stage)} blocks')
+                chosen = [stage[i] for i in blocks]
+            else:
+                chosen = stage if blocks == 'all' else stage[-1:]
             for _, block in chosen:
                 attach_after_block(block, dict(spec['cfg']))
 
     # -- loading stock checkpoints -----------------------------------------
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        self._rename_deep_stem(state_dict, prefix)
-        self._split_widened_norms(state_dict, prefix)
-        self._expand_stock_tensors(state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def _rename_deep_stem(self, state_dict: dict, prefix: str) -> None:
-        """Renames, in place, a deep stem (V1c / V1d) saved by the other
-        libraries' layout: MMPretrain builds it of three ``ConvModule``
-        (``stem.{i}.conv.*``, ``stem.{i}.bn.*``), MMDetection and
-        MMSegmentation of a flat ``Sequential`` (``stem.{3i}.*`` conv,
-        ``stem.{3i+1}.*`` norm, ReLU). So an MMPretrain V1c checkpoint
-        initialises an mmseg / mmdet V1c backbone and back."""
-        stem = getattr(self, 'stem', None)
-        if not isinstance(stem, nn.Sequential) or not len(stem):
-            return
-        conv_modules = hasattr(stem[0], 'conv')  # mmpretrain's layout
-        flat = re.compile(re.escape(prefix) + r'stem\.(\d+)\.(.+)$')
-        nested = re.compile(re.escape(prefix) +
-                            r'stem\.(\d+)\.(conv|bn|gn|ln|in|norm)\.(.+)$')
-        renamed = {}
-        for key in list(state_dict):
-            if conv_modules:
-                match = flat.match(key)
-                if not match or nested.match(key):
-                    continue
-                index, rest = int(match.group(1)), match.group(2)
-                if index % 3 == 2:
-                    continue
-                part = 'conv' if index % 3 == 0 else \
-                    getattr(stem[index // 3], 'norm_name', 'bn')
-                new = f'{prefix}stem.{index // 3}.{part}.{rest}'
-            else:
-                match = nested.match(key)
-                if not match:
-                    continue
-                index, part, rest = match.groups()
-                new = (f'{prefix}stem.'
-                       f'{3 * int(index) + (part != "conv")}.{rest}')
-            renamed[key] = new
-        for old, new in renamed.items():
-            state_dict[new] = state_dict.pop(old)
-        if renamed:
-            print_log(
-                f'{type(self).__name__}: renamed {len(renamed)} deep-stem '
-                f'tensors from the {"flat" if conv_modules else "ConvModule"}'
-                ' layout of another library', logger='current')
-
-    def _split_widened_norms(self, state_dict: dict, prefix: str) -> None:
-        """Converts, in place, checkpoints of sb_mm <= 0.1.0, whose norm
-        after the SB conv was one layer over C + m channels, to the split
-        layout (the stock norm over C, ``sb_norm`` over m): the same
-        per-channel values, so the same function."""
-        split = []
-        for name, channels in self._sb_split_norms.items():
-            split += split_norm_state(state_dict, f'{prefix}{name}.', channels)
-        if split:
-            print_log(
-                f'{type(self).__name__}: converted {len(split)} norm tensors '
-                'of the layout before sb_mm 0.2 (one norm over C + m '
-                'channels) to the stock norm + sb_norm layout',
-                logger='current')
-
-    def _expand_stock_tensors(self, state_dict: dict, prefix: str) -> None:
-        """Widens, in place, stock-shaped tensors of the widened convs."""
-        expanded = []
-        for name, stock in self._sb_widened_convs.items():
-            key = f'{prefix}{name}.weight'
-            src = state_dict.get(key)
-            if src is None or src.dim() != 4 or src.shape[1] != stock:
-                continue
-            module = self.get_submodule(name)
-            if hasattr(module, 'sb_input'):  # the consumer kept its weight:
-                # its SB input conv starts at zero instead
-                side = f'{prefix}{name}.sb_input.weight'
-                if side not in state_dict:
-                    state_dict[side] = torch.zeros_like(
-                        module.sb_input.weight)
-                    expanded.append(side)
-                continue
-            new = module.weight
-            out = src.new_zeros(src.shape[0], new.shape[1], *src.shape[2:])
-            out[:, :stock] = src
-            state_dict[key] = out
-            expanded.append(key)
-        if expanded:
-            sb_names = sorted({
-                name.rsplit('.sb.', 1)[0] + '.sb'
-                for name, _ in self.named_parameters() if '.sb.' in name
-            } | {
-                name.rsplit('.sb_norm.', 1)[0] + '.sb_norm'
-                for name, _ in self.named_parameters() if '.sb_norm.' in name
-            })
-            print_log(
-                f'{type(self).__name__}: loaded a checkpoint without spatial '
-                f'bias. Widened {len(expanded)} stock tensors for the SB '
-                'channels (their input columns set to zero): '
-                f'{", ".join(expanded)}. Newly initialised: '
-                f'{", ".join(n + ".*" for n in sb_names)}.',
-                logger='current')
 
 
 class SpatialBiasHRNetMixin(SpatialBiasResNetMixin):
@@ -350,12 +217,4 @@ class SpatialBiasHRNetMixin(SpatialBiasResNetMixin):
         return stages
 
 
-def _channels(norm: nn.Module) -> int:
-    return norm.num_features if hasattr(norm, 'num_features') \
-        else norm.num_channels
-
-
-__all__ = [
-    'SpatialBiasResNetMixin', 'SpatialBiasHRNetMixin', 'check_sb_cfg', 'check_stage_flags', 'SB_CFG_DEFAULTS',
-    'SB_STAGES_DEFAULT'
-]
+__all__ = ['SpatialBiasResNetMixin', 'SpatialBiasHRNetMixin']

@@ -4,10 +4,11 @@ cue far from the thing being labelled decides its label.
 Every picture has a textured background (:func:`textured_background`), a
 *cue* (a red or a blue patch / bar) and *targets* (grey shapes). The cue
 sits at one end of the picture, the targets at the other, farther apart than
-the receptive field of the study's trunks (``docs/long_range_study.md``
-gives the arithmetic). ``cue='near'`` puts the cue next to the targets
-instead: the same task with the dependency inside every model's reach, the
-control that shows the task is learnable by a local model.
+the receptive field of the study's trunks
+(``docs/en/results/long_range_study.md`` gives the arithmetic).
+``cue='near'`` puts the cue next to the targets instead: the same task
+with the dependency inside every model's reach, the control that shows the
+task is learnable by a local model.
 
 * :func:`make_xor_imagenet` (ImageNet folder, mmpretrain): a red or blue
   square in the left strip and another in the right strip; the label is
@@ -30,8 +31,12 @@ from typing import Callable, Iterable, List, Tuple
 import cv2
 import numpy as np
 
-from .demo_data import (SHAPES, _shape_mask, textured_background,
-                        write_coco_split)
+from .demo import (
+    SHAPES,
+    _shape_mask,
+    textured_background,
+    write_coco_split,
+)
 
 #: BGR colours of the cue: index 0 red, 1 blue.
 CUE_COLOURS = ((40, 40, 220), (220, 60, 40))
@@ -218,12 +223,15 @@ def make_cue_coco(root: str, num_train: int = 200, num_val: int = 40,
     return root
 
 
-#: task name -> (generator, folder under the data root)
+#: task name (as the study and configs/study/ name it) -> (generator, folder
+#: under the data root, pictures for training and validation)
 TASKS: dict = dict(
-    xor=(make_xor_imagenet, 'xor_imagenet'),
-    cue_seg=(make_cue_ade20k, 'cue_ade'),
-    cue_det=(make_cue_coco, 'cue_coco'),
+    xor_in1k=(make_xor_imagenet, 'xor_imagenet', (600, 200)),
+    cue_ade=(make_cue_ade20k, 'cue_ade', (200, 40)),
+    cue_coco=(make_cue_coco, 'cue_coco', (200, 40)),
 )
+#: the names tools/make_long_range_data.py --tasks also takes (sb_mm 0.1's)
+TASK_ALIASES = dict(xor='xor_in1k', cue_seg='cue_ade', cue_det='cue_coco')
 
 
 def make_long_range(root: str = 'data/long_range', small: bool = False,
@@ -233,19 +241,20 @@ def make_long_range(root: str = 'data/long_range', small: bool = False,
     ``small``: a tenth of the pictures (tests). Returns name -> folder."""
     out = {}
     k = 10 if small else 1
-    sizes = dict(xor=(600, 200), cue_seg=(200, 40), cue_det=(200, 40))
     for cue in cues:
         for task in tasks:
-            make: Callable = TASKS[task][0]
-            n_train, n_val = sizes[task]
+            task = TASK_ALIASES.get(task, task)
+            make: Callable
+            make, folder, (n_train, n_val) = TASKS[task]
             out[f'{task}/{cue}'] = make(
-                osp.join(root, cue, TASKS[task][1]), max(n_train // k, 8),
+                osp.join(root, cue, folder), max(n_train // k, 8),
                 max(n_val // k, 4), cue=cue)
     return out
 
 
 __all__ = [
     'make_xor_imagenet', 'make_cue_ade20k', 'make_cue_coco',
-    'make_long_range', 'xor_image', 'cued_scene', 'TASKS', 'CUES',
+    'make_long_range', 'xor_image', 'cued_scene', 'TASKS', 'TASK_ALIASES',
+    'CUES',
     'XOR_CLASSES', 'CUED_CLASSES'
 ]
