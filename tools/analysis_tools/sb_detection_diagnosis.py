@@ -115,15 +115,26 @@ def collect(args) -> Dict[str, Dict[int, dict]]:
                 print(f'probing {model} seed {seed} epoch {epoch}', flush=True)
                 probes[epoch] = probe_cached(config, ckpt)
             data[model][seed] = dict(metric=result['metric'], swapped=swapped,
-                                     grads=result.get('grads', {}),
+                                     grads=gradient_curves(run),
                                      probes=probes)
     return data
 
 
+def gradient_curves(run: str) -> Dict[str, list]:
+    """SBGradientStatsHook's scalars of a training run, key -> [[step,
+    value], ...], read from its scalars.json."""
+    from sb_mm.study.metrics import read_scalars
+    curves = {}
+    for row in read_scalars(run):
+        for key in GRAD_KEYS:
+            if key in row:
+                curves.setdefault(key, []).append([row['step'], row[key]])
+    return curves
+
+
 def reads(entry: dict):
-    if entry['swapped'] is None:
-        return None
-    return entry['metric'] - entry['swapped'] >= 10.0
+    from sb_mm.study.report import reads_cue
+    return reads_cue(entry)
 
 
 def at_step(curve: List[list], step: int) -> float:

@@ -1,0 +1,73 @@
+"""The long-range study's tasks, models and controls: which config trains
+what (``configs/study/<task>_<model>.py``) and where its run goes."""
+import os.path as osp
+
+#: the repository (configs/, tools/)
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+#: task -> (library, data task name, metric key, extra metric keys, unit of
+#: the schedule, what a purely local path can reach on the metric)
+TASKS = {
+    'xor_in1k': dict(lib='mmpretrain', data=True, metric='accuracy/top1',
+                     extra=(), by='epoch', title='XOR (mmpretrain, top-1 %)'),
+    'cue_ade': dict(lib='mmseg', data=True, metric='mIoU',
+                    extra=('aAcc', ), by='iter',
+                    title='cue segmentation (mmseg, mIoU %)'),
+    'cue_coco': dict(lib='mmdet', data=True, metric='coco/bbox_mAP',
+                     extra=('coco/bbox_mAP_50', ), by='epoch',
+                     title='cue detection (mmdet, bbox mAP)'),
+    # not a long-range task: `make demo`'s Mask R-CNN with and without SB
+    # (--tasks demo_coco --models r sb; not in the default study)
+    'demo_coco': dict(lib='mmdet', data=False, metric='coco/bbox_mAP',
+                      extra=('coco/segm_mAP', ), by='epoch',
+                      title='demo Mask R-CNN (mmdet, bbox mAP)'),
+}
+#: the long-range tasks (the default)
+STUDY_TASKS = ('xor_in1k', 'cue_ade', 'cue_coco')
+#: the study's models (the default)
+MODELS = ('r', 'sb', 'nl', 'gc', 'sbnl')
+#: SB variants beyond the paper (issue 19; opt-in with --models)
+VARIANTS = ('sbnozir', 'sbshared', 'sbr8', 'sbg5')
+MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
+                   gc='ResNet + GC', sbnl='SB + NL', r_near='ResNet, cue near',
+                   r_uper='ResNet, UPerNet head',
+                   sbnozir='SB, branches not zero-initialised',
+                   sbshared='SB, shared mixing row',
+                   sbr8='SB, 8 reduced channels (6 maps)',
+                   sbg5='SB, 5x5 grid')
+#: the controls: (task, model) -> why
+CONTROLS = {
+    ('xor_in1k', 'r_near'): 'cue next to the target: learnable locally',
+    ('cue_ade', 'r_near'): 'bar next to the shapes: learnable locally',
+    ('cue_ade', 'r_uper'): "UPerNet's pyramid pooling: a global path in "
+                           'the head',
+    ('cue_coco', 'r_near'): 'bar next to the shapes: learnable locally',
+}
+#: --quick: schedule overrides that run one short training with validation
+QUICK = {
+    'xor_in1k': ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                 'default_hooks.checkpoint.interval=1'],
+    'cue_ade': ['train_cfg.max_iters=4', 'train_cfg.val_interval=2',
+                'default_hooks.checkpoint.interval=4',
+                'default_hooks.logger.interval=1'],
+    'cue_coco': ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                 'default_hooks.checkpoint.interval=1',
+                 'default_hooks.logger.interval=1'],
+    'demo_coco': ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                  'default_hooks.logger.interval=1'],
+}
+
+#: task -> (batch, H, W) of a training batch, for the cost measurement
+INPUTS = dict(xor_in1k=(32, 64, 160), cue_ade=(8, 176, 128),
+              cue_coco=(4, 176, 128), demo_coco=(4, 192, 256))
+
+
+def config_path(task: str, model: str) -> str:
+    return osp.join(REPO, 'configs', 'study', f'{task}_{model}.py')
+
+
+def run_dir(work_dir: str, task: str, model: str, seed: int) -> str:
+    return osp.join(work_dir, 'runs', task, model, f'seed{seed}')
+
+__all__ = ['TASKS', 'STUDY_TASKS', 'MODELS', 'VARIANTS', 'MODEL_NAMES',
+           'CONTROLS', 'QUICK', 'INPUTS', 'REPO', 'config_path', 'run_dir']
