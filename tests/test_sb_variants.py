@@ -2,6 +2,7 @@
 statistics hook its diagnosis logs."""
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import LIBRARIES, build_backbone
 
 from sb_mm.engine.hooks import SBGradientStatsHook
@@ -127,3 +128,74 @@ def test_gradient_hook_row_share_sees_positions_without_gradient():
     layer.mix.weight.register_post_accumulate_grad_hook(hook._row_reader)
     layer.grid_maps(torch.randn(1, 8, 8, 8))[:, :, :1, :1].sum().backward()
     assert hook._rows_hit == [pytest.approx(1 / 16)]
+
+
+# -- add_to_output: the maps also reach the residual sum --------------------
+def _basic_sb(lib='mmdet', **sb_cfg):
+    return build_backbone(lib, type='SBResNet', depth=18, base_channels=16,
+                          num_stages=2, strides=(1, 2), dilations=(1, 1),
+                          out_indices=(0, 1), sb_cfg=sb_cfg)
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_add_to_output_starts_as_the_paper_block(lib):
+    torch.manual_seed(0)
+    paper = _basic_sb(lib)
+    torch.manual_seed(0)
+    added = _basic_sb(lib, add_to_output=True)
+    paper.eval()
+    added.eval()
+    assert not any(hasattr(m, 'sb_to_output') for m in paper.modules())
+    blocks = [m for m in added.modules() if hasattr(m, 'sb_to_output')]
+    assert len(blocks) == 4
+    added.load_state_dict(paper.state_dict(), strict=False)
+    x = torch.randn(2, 3, 48, 40)
+    for a, b in zip(added(x), paper(x)):
+        assert torch.equal(a, b)
+
+
+def test_add_to_output_adds_the_blocks_own_maps():
+    """The block returns the paper's block output plus the 1x1 conv of the
+    maps its emitting conv computed from the block input."""
+    model = _basic_sb(add_to_output=True)
+    model.eval()
+    block = model.layer2[0]
+    x = torch.randn(2, 16, 24, 20)
+    with torch.no_grad():
+        plain = block(x)  # sb_to_output is zero: the paper's block
+        weight = torch.randn_like(block.sb_to_output.weight)
+        bias = torch.randn_like(block.sb_to_output.bias)
+        block.sb_to_output.weight.copy_(weight)
+        block.sb_to_output.bias.copy_(bias)
+        out = block(x)
+        maps = block.conv1.sb(x, plain.shape[-2:])
+    assert torch.allclose(out - plain, F.conv2d(maps, weight, bias),
+                          atol=1e-5)
+    assert block.conv1.sb_last_maps is None  # nothing kept after forward
+
+
+def test_add_to_output_learns_while_the_branch_is_closed():
+    """Why it exists: with the libraries' zero_init_residual the branch's
+    last norm starts at zero, so no gradient reaches the paper's SB
+    (mix, consumer columns); the direct path's conv gets one at once."""
+    x = torch.randn(2, 3, 48, 40)
+    for add in (False, True):
+        model = _basic_sb(add_to_output=add)
+        model.init_weights()
+        blocks = [model.layer1[0], model.layer1[1], model.layer2[0],
+                  model.layer2[1]]
+        assert all(float(b.norm2.weight.abs().max()) == 0 for b in blocks)
+        sum(o.square().mean() for o in model(x)).backward()
+        mix = [b.conv1.sb.mix.weight.grad for b in blocks]
+        assert all(g is None or float(g.abs().max()) == 0 for g in mix)
+        if add:
+            assert all(float(b.sb_to_output.weight.grad.abs().max()) > 0
+                       for b in blocks)
+
+
+def test_add_to_output_is_checked():
+    with pytest.raises(ValueError, match='add_to_output must be a bool'):
+        _basic_sb(add_to_output='yes')
+    with pytest.raises(ValueError, match='Res2Net'):
+        build_backbone('mmdet', type='SBRes2Net', depth=50,
+                       sb_cfg=dict(add_to_output=True))

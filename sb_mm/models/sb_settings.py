@@ -4,7 +4,8 @@ checks: ``sb_cfg`` and the per-stage flags of ``sb_stages`` and
 from typing import Optional
 
 SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
-                       norm_cfg=None, fused=True, shared_mix=False)
+                       norm_cfg=None, fused=True, shared_mix=False,
+                       add_to_output=False)
 #: Paper: spatial bias in stages 1-3 of ResNet-50.
 SB_STAGES_DEFAULT = (True, True, True, False)
 
@@ -22,6 +23,9 @@ def check_sb_cfg(sb_cfg: Optional[dict]) -> dict:
         raise ValueError(
             f'sb_cfg: unknown key(s) {unknown}; valid keys are '
             f'{sorted(SB_CFG_DEFAULTS)}')
+    if not isinstance(sb_cfg.get('add_to_output', False), bool):
+        raise ValueError('sb_cfg: add_to_output must be a bool, got '
+                         f"{sb_cfg['add_to_output']!r}")
     return {**SB_CFG_DEFAULTS, **sb_cfg}
 
 

@@ -27,10 +27,11 @@ STUDY_TASKS = ('xor_in1k', 'cue_ade', 'cue_coco')
 #: the study's models (the default)
 MODELS = ('r', 'sb', 'nl', 'gc', 'sbnl')
 #: SB variants beyond the paper (issue 19; opt-in with --models)
-VARIANTS = ('sbnozir', 'sbshared', 'sbr8', 'sbg5')
+VARIANTS = ('sbout', 'sbnozir', 'sbshared', 'sbr8', 'sbg5')
 MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    gc='ResNet + GC', sbnl='SB + NL', r_near='ResNet, cue near',
                    r_uper='ResNet, UPerNet head',
+                   sbout='SB, maps also added to the block output',
                    sbnozir='SB, branches not zero-initialised',
                    sbshared='SB, shared mixing row',
                    sbr8='SB, 8 reduced channels (6 maps)',
@@ -69,5 +70,22 @@ def config_path(task: str, model: str) -> str:
 def run_dir(work_dir: str, task: str, model: str, seed: int) -> str:
     return osp.join(work_dir, 'runs', task, model, f'seed{seed}')
 
-__all__ = ['TASKS', 'STUDY_TASKS', 'MODELS', 'VARIANTS', 'MODEL_NAMES',
-           'CONTROLS', 'QUICK', 'INPUTS', 'REPO', 'config_path', 'run_dir']
+#: named plans: several (tasks, models, seeds) groups run as one study
+#: (``long_range_study.py --plan NAME``), each reproducing a documented table
+PLANS = dict(
+    # issue 19 (docs/en/results/sb_detection_study.md): SB variants on the
+    # detection task, 5 seeds, GC beside them; classification and
+    # segmentation, 3 seeds, to check that a variant keeps what SB does there
+    sb_variants=[
+        dict(tasks=('cue_coco', ),
+             models=('sb', 'sbout', 'gc', 'sbnozir', 'sbshared'),
+             seeds=(0, 1, 2, 3, 4), swapped='all'),
+        dict(tasks=('xor_in1k', 'cue_ade'), models=('sb', 'sbout'),
+             seeds=(0, 1, 2), swapped='first'),
+    ],
+)
+
+
+__all__ = ['PLANS', 'TASKS', 'STUDY_TASKS', 'MODELS', 'VARIANTS',
+           'MODEL_NAMES', 'CONTROLS', 'QUICK', 'INPUTS', 'REPO',
+           'config_path', 'run_dir']

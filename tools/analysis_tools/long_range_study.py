@@ -29,6 +29,7 @@ from sb_mm.study.running import (
 from sb_mm.study.tasks import (
     CONTROLS,
     MODELS,
+    PLANS,
     STUDY_TASKS,
     TASKS,
     VARIANTS,
@@ -61,25 +62,42 @@ def parse_args(argv=None):
                    default='first',
                    help='evaluate the cue-swapped pictures for the first '
                    'seed of each model (default) or for every seed')
+    p.add_argument('--plan', choices=sorted(PLANS), default=None,
+                   help='run a named plan of several (tasks, models, seeds) '
+                   'groups instead of --tasks / --models / --seeds (see '
+                   'sb_mm/study/tasks.py; implies --no-controls)')
     p.add_argument('--rerun', action='store_true',
                    help='train again even where a result exists')
     return p.parse_args(argv)
 
 
-# -- running ---------------------------------------------------------------
+def groups_of(args) -> list:
+    """The (tasks, models, seeds, swapped) groups to run: the plan's, or
+    the one that --tasks / --models / --seeds / --swapped-seeds give."""
+    if args.plan:
+        groups = [dict(g) for g in PLANS[args.plan]]
+    else:
+        groups = [dict(tasks=args.tasks, models=args.models, seeds=args.seeds,
+                       swapped=args.swapped_seeds)]
+    if args.quick:
+        for g in groups:
+            g['seeds'] = g['seeds'][:1]
+    return groups
 
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.quick:
-        args.seeds = args.seeds[:1]
+    if args.quick or args.plan:
         args.no_controls = True
+    groups = groups_of(args)
+    args.tasks = list(dict.fromkeys(t for g in groups for t in g['tasks']))
     os.makedirs(args.work_dir, exist_ok=True)
     cwd = prepare_data(args)
-    jobs = [(t, m, s) for t in args.tasks for m in args.models
-            for s in args.seeds]
+    jobs = [(t, m, s) for g in groups for t in g['tasks'] for m in g['models']
+            for s in g['seeds']]
     if not args.no_controls:
-        jobs += [(t, m, args.seeds[0]) for t, m in CONTROLS if t in args.tasks]
+        jobs += [(t, m, groups[0]['seeds'][0]) for t, m in CONTROLS
+                 if t in args.tasks]
     missing = sorted({config_path(t, m) for t, m, _ in jobs
                       if not osp.isfile(config_path(t, m))})
     if missing:
@@ -99,10 +117,12 @@ def main(argv=None):
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(work, jobs))
-    # does the model read the cue? seed 0 of every study model, cue swapped
-    swap_seeds = args.seeds if args.swapped_seeds == 'all' else args.seeds[:1]
-    swap_jobs = [(t, m, s) for t in args.tasks for m in args.models
-                 for s in swap_seeds
+    # does the model read the cue? the first seed (or every seed) of every
+    # study model, cue swapped
+    swap_jobs = [(t, m, s) for g in groups for t in g['tasks']
+                 for m in g['models']
+                 for s in (g['seeds'] if g['swapped'] == 'all'
+                           else g['seeds'][:1])
                  if TASKS[t]['data'] and (t, m) not in CONTROLS]
 
     def swap(job):
@@ -120,7 +140,9 @@ def main(argv=None):
     params = {}
     for task in args.tasks:
         models = list(dict.fromkeys(m for t, m, _ in jobs if t == task))
-        params[task] = model_facts(task, models, args.models,
+        params[task] = model_facts(task, models,
+                                   [m for m in models
+                                    if (task, m) not in CONTROLS],
                                    1 if args.quick else 7,
                                    1 if args.quick else 2)
     stamp = time.strftime('%Y-%m-%d %H:%M')

@@ -172,64 +172,64 @@ def table(data) -> str:
     return '\n'.join(lines)
 
 
-def plot(data, grads_png: str, probes_png: str) -> None:
+def _panels(data, columns, curve, title, xlabel, suptitle, path,
+            log_y=lambda column: False, ylim=None) -> None:
+    """One row per model, one panel per column; in each, one line per seed
+    (``curve(entry, column)`` -> xs, ys), green where the seed reads the
+    cue, red where it does not."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     models = list(data)
-    keys = [k for k in GRAD_KEYS
-            if any(k in e['grads'] for s in data.values() for e in s.values())]
-    fig, axes = plt.subplots(len(models), len(keys),
-                             figsize=(3.6 * len(keys), 3 * len(models)),
+    fig, axes = plt.subplots(len(models), len(columns),
+                             figsize=(3.6 * len(columns), 3 * len(models)),
                              squeeze=False)
     for row, model in enumerate(models):
-        for col, key in enumerate(keys):
+        for col, column in enumerate(columns):
             ax = axes[row][col]
-            for seed, e in data[model].items():
-                curve = e['grads'].get(key)
-                if not curve:
+            for seed, entry in data[model].items():
+                xs, ys = curve(entry, column)
+                if not xs:
                     continue
-                r = reads(e)
-                ax.plot([s for s, _ in curve], [v for _, v in curve],
+                r = reads(entry)
+                ax.plot(xs, ys, marker='o' if len(xs) < 10 else None, ms=3,
                         color='tab:green' if r else 'tab:red', alpha=0.8,
                         label=f'seed {seed}' + (' (reads)' if r else ''))
-            ax.set_title(f'{model}: {key}', fontsize=8)
-            ax.set_xlabel('iteration', fontsize=7)
-            if key.startswith('sb_grad'):
+            ax.set_title(f'{model}: {title(column)}', fontsize=8)
+            ax.set_xlabel(xlabel, fontsize=7)
+            if log_y(column):
                 ax.set_yscale('log')
+            if ylim:
+                ax.axhline(50, color='grey', lw=0.5)
+                ax.set_ylim(*ylim)
             ax.tick_params(labelsize=7)
             ax.legend(fontsize=6)
-    fig.suptitle('gradients reaching SB during training (green: seeds that '
-                 'read the cue, red: seeds that do not)', fontsize=9)
+    fig.suptitle(suptitle, fontsize=9)
     fig.tight_layout()
-    fig.savefig(grads_png, dpi=100)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
-    fig, axes = plt.subplots(len(models), len(SHOWN),
-                             figsize=(3.6 * len(SHOWN), 3 * len(models)),
-                             squeeze=False)
-    for row, model in enumerate(models):
-        for col, (kind, name) in enumerate(SHOWN):
-            ax = axes[row][col]
-            for seed, e in data[model].items():
-                if not e['probes']:
-                    continue
-                epochs = sorted(e['probes'])
-                ax.plot(epochs, [last_layer(e['probes'][ep], kind)
-                                 for ep in epochs], marker='o', ms=3,
-                        color='tab:green' if reads(e) else 'tab:red',
-                        label=f'seed {seed}')
-            ax.axhline(50, color='grey', lw=0.5)
-            ax.set_ylim(40, 102)
-            ax.set_title(f'{model}: {name}', fontsize=8)
-            ax.set_xlabel('epoch', fontsize=7)
-            ax.tick_params(labelsize=7)
-            ax.legend(fontsize=6)
-    fig.suptitle('linear probe of the cue colour, validation accuracy % '
-                 '(chance 50)', fontsize=9)
-    fig.tight_layout()
-    fig.savefig(probes_png, dpi=100)
-    plt.close(fig)
+
+def plot(data, grads_png: str, probes_png: str) -> None:
+    keys = [k for k in GRAD_KEYS
+            if any(k in e['grads'] for s in data.values() for e in s.values())]
+
+    def grad_curve(entry, key):
+        curve = entry['grads'].get(key) or []
+        return [s for s, _ in curve], [v for _, v in curve]
+
+    def probe_curve(entry, shown):
+        epochs = sorted(entry['probes'])
+        return epochs, [last_layer(entry['probes'][ep], shown[0])
+                        for ep in epochs]
+
+    _panels(data, keys, grad_curve, str, 'iteration',
+            'gradients reaching SB during training (green: seeds that read '
+            'the cue, red: seeds that do not)', grads_png,
+            log_y=lambda key: key.startswith('sb_grad'))
+    _panels(data, SHOWN, probe_curve, lambda shown: shown[1], 'epoch',
+            'linear probe of the cue colour, validation accuracy % (chance '
+            '50)', probes_png, ylim=(40, 102))
 
 
 def main(argv=None):
