@@ -27,7 +27,7 @@ STUDY_TASKS = ('xor_in1k', 'cue_ade', 'cue_coco')
 #: the study's models (the default)
 MODELS = ('r', 'sb', 'nl', 'gc', 'sbnl')
 #: SB variants beyond the paper (issue 19; opt-in with --models)
-VARIANTS = ('sbout', 'sbnozir', 'sbshared', 'sbr8', 'sbg5')
+VARIANTS = ('sbout', 'sbnozir', 'sbshared', 'sbr8', 'sbg5', 'sb48')
 MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    gc='ResNet + GC', sbnl='SB + NL', r_near='ResNet, cue near',
                    r_uper='ResNet, UPerNet head',
@@ -35,7 +35,8 @@ MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    sbnozir='SB, branches not zero-initialised',
                    sbshared='SB, shared mixing row',
                    sbr8='SB, 8 reduced channels (6 maps)',
-                   sbg5='SB, 5x5 grid')
+                   sbg5='SB, 5x5 grid',
+                   sb48='SB, 48 epochs (twice the schedule)')
 #: the controls: (task, model) -> why
 CONTROLS = {
     ('xor_in1k', 'r_near'): 'cue next to the target: learnable locally',
@@ -78,8 +79,10 @@ PLANS = dict(
     # segmentation, 3 seeds, to check that a variant keeps what SB does there
     sb_variants=[
         dict(tasks=('cue_coco', ),
-             models=('sb', 'sbout', 'gc', 'sbnozir', 'sbshared'),
+             models=('sb', 'sbout', 'gc', 'sbshared', 'sb48'),
              seeds=(0, 1, 2, 3, 4), swapped='all'),
+        dict(tasks=('cue_coco', ), models=('sbnozir', ), seeds=(0, 1, 2),
+             swapped='all'),
         dict(tasks=('xor_in1k', 'cue_ade'), models=('sb', 'sbout'),
              seeds=(0, 1, 2), swapped='first'),
     ],
