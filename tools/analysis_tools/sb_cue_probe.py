@@ -179,8 +179,16 @@ def run(config: str, checkpoint=None, data_root=None, seed: int = 0) -> dict:
     val = load_split(data_root, 'val2017')
     ft, lt = features(model, train)
     fv, lv = features(model, val)
-    return {name: probe(ft[name], lt[name], fv[name], lv[name])
-            for name in ft}
+    result = {name: probe(ft[name], lt[name], fv[name], lv[name])
+              for name in ft}
+    for name in ft:
+        if name.startswith('sb_maps/'):
+            # what the cue's colour changes in the maps: the mean maps of
+            # the red-cue validation pictures minus the blue-cue ones
+            x, y = fv[name], lv[name]
+            result[name]['cue_difference'] = (
+                x[y == 0].mean(0) - x[y == 1].mean(0)).tolist()
+    return result
 
 
 def main(argv=None):

@@ -17,8 +17,8 @@ swapped-cue score of every seed) and
         --work-dir work_dirs/study19 --models sb sbnozir --out docs/en
 
 Outputs: OUT/results/sb_detection_diagnosis_table.md and
-OUT/figures/sb_detection_{gradients,probes}.png (OUT defaults to the work
-dir), WORK_DIR/diagnosis.json.
+OUT/figures/sb_detection_{gradients,probes,cue_maps}.png (OUT defaults to
+the work dir), WORK_DIR/diagnosis.json.
 """
 import argparse
 import glob
@@ -71,7 +71,10 @@ def probe_cached(config: str, checkpoint: str) -> dict:
     cache = checkpoint[:-len('.pth')] + '.probe.json'
     if osp.isfile(cache) and osp.getmtime(cache) >= osp.getmtime(checkpoint):
         with open(cache) as f:
-            return json.load(f)
+            cached = json.load(f)
+        if all('cue_difference' in v for k, v in cached.items()
+               if k.startswith('sb_maps/')):
+            return cached
     import importlib.util
     spec = importlib.util.spec_from_file_location(
         'sb_cue_probe', osp.join(REPO, 'tools', 'analysis_tools',
@@ -232,6 +235,48 @@ def plot(data, grads_png: str, probes_png: str) -> None:
             '50)', probes_png, ylim=(40, 102))
 
 
+def plot_cue_maps(data, path: str) -> None:
+    """Per model, a seed that reads the cue and one that does not: the last
+    SB layer's maps on the red-cue validation pictures minus those on the
+    blue-cue ones (grid resolution, last checkpoint). Where the difference
+    is large, the maps carry the cue's colour to that grid position."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy as np
+    picks = []
+    for model, seeds in data.items():
+        for want in (True, False):
+            for seed, e in seeds.items():
+                if reads(e) is want and e['probes']:
+                    picks.append((model, seed, e, want))
+                    break
+    if not picks:
+        return
+    fig, axes = plt.subplots(len(picks), 3, figsize=(7.5, 2.4 * len(picks)),
+                             squeeze=False)
+    for row, (model, seed, e, want) in enumerate(picks):
+        last = e['probes'][max(e['probes'])]
+        name = sorted(k for k in last if k.startswith('sb_maps/'))[-1]
+        diff = np.array(last[name]['cue_difference'])
+        side = int(round((diff.size / 3)**0.5))
+        diff = diff.reshape(-1, side, side)
+        scale = float(np.abs(diff).max()) or 1.0
+        for k in range(min(3, diff.shape[0])):
+            ax = axes[row][k]
+            ax.imshow(diff[k], cmap='coolwarm', vmin=-scale, vmax=scale)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f'{model} seed {seed} '
+                         f'({"reads" if want else "misses"}), map {k}',
+                         fontsize=7)
+    fig.suptitle('last SB layer: mean maps of red-cue minus blue-cue '
+                 'pictures (bar: top row; objects: lower part)', fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def main(argv=None):
     args = parse_args(argv)
     data = collect(args)
@@ -244,6 +289,7 @@ def main(argv=None):
         f.write(md + '\n')
     plot(data, osp.join(out, 'figures', 'sb_detection_gradients.png'),
          osp.join(out, 'figures', 'sb_detection_probes.png'))
+    plot_cue_maps(data, osp.join(out, 'figures', 'sb_detection_cue_maps.png'))
     with open(osp.join(args.work_dir, 'diagnosis.json'), 'w') as f:
         json.dump(data, f)
     print(md)

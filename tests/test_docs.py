@@ -1,0 +1,54 @@
+"""The documentation holds together: every relative link points at a file
+that exists, every page under docs/ is reachable from the README, and the
+README stays a short guide."""
+import os
+import os.path as osp
+import re
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+LINK = re.compile(r'\]\(([^)#\s]+)(#[^)\s]*)?\)')
+
+
+def links(page: str):
+    """Relative link targets of a markdown page, as repository paths."""
+    with open(page) as f:
+        text = f.read()
+    for target, _ in LINK.findall(text):
+        if re.match(r'^[a-z]+:', target):  # http:, https:, mailto:
+            continue
+        yield osp.normpath(osp.join(osp.dirname(page), target))
+
+
+def pages():
+    for root, _, files in os.walk(osp.join(REPO, 'docs')):
+        for name in files:
+            if name.endswith('.md'):
+                yield osp.join(root, name)
+
+
+def test_every_relative_link_points_at_a_file():
+    broken = [(osp.relpath(page, REPO), osp.relpath(target, REPO))
+              for page in [osp.join(REPO, 'README.md'), *pages()]
+              for target in links(page) if not osp.exists(target)]
+    assert not broken
+
+
+def test_every_docs_page_is_reachable_from_the_readme():
+    seen, todo = set(), [osp.join(REPO, 'README.md')]
+    while todo:
+        page = todo.pop()
+        if page in seen:
+            continue
+        seen.add(page)
+        todo += [t for t in links(page) if t.endswith('.md') and osp.isfile(t)]
+    unreachable = sorted(osp.relpath(p, REPO) for p in pages()
+                         if p not in seen)
+    assert not unreachable
+
+
+def test_readme_is_a_short_guide():
+    with open(osp.join(REPO, 'README.md')) as f:
+        lines = f.read().splitlines()
+    assert len(lines) <= 250
+    # the quick start is on the first screen
+    assert any(line.startswith('## Quick start') for line in lines[:40])
