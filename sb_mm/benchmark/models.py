@@ -37,6 +37,7 @@ def _resnet(sb: bool, **kw) -> nn.Module:
 
 #: SB settings beyond the paper (issue 19's variants), by benchmark name
 SB_VARIANTS = {
+    'SB-R50 maps to output': dict(sb_cfg=dict(add_to_output=True)),
     'SB-R50 shared mix': dict(sb_cfg=dict(shared_mix=True)),
     'SB-R50 r8 (6 maps)': dict(sb_cfg=dict(reduced_channels=8)),
     'SB-R50 grid 5': dict(sb_cfg=dict(grid_size=5)),

@@ -7,11 +7,17 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from typing import Dict, List, Optional
 
 from .metrics import percent, read_run, read_test_metrics
 from .tasks import INPUTS, QUICK, REPO, TASKS, config_path, run_dir
+
+#: mmengine's Config.fromfile is not thread-safe (its pkg_resources look-ups
+#: of ``mmdet::`` base configs raced in two worker threads, 2026-12-02): the
+#: study's threads read configs one at a time
+_CONFIG_LOCK = threading.Lock()
 
 
 def train_one(task: str, model: str, seed: int, args, cwd: str,
@@ -65,7 +71,8 @@ def swapped_cue_score(task: str, model: str, seed: int, args, cwd: str,
             return json.load(f)['metric']
     with open(osp.join(out_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
-    cfg = Config.fromfile(config_path(task, model))
+    with _CONFIG_LOCK:
+        cfg = Config.fromfile(config_path(task, model))
     root = cfg.test_dataloader.dataset.data_root
     options = [f'test_dataloader.dataset.data_root='
                f'{root.replace("/far/", "/swapped/")}']

@@ -81,8 +81,9 @@ def parse_args(argv=None):
                    help='backbones only')
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--sb-variants', action='store_true',
-                   help='also the SB settings beyond the paper (shared mixing '
-                   'row, 8 reduced channels, 5x5 grid)')
+                   help='also the SB settings beyond the paper (maps added to '
+                   'the block output, shared mixing row, 8 reduced channels, '
+                   '5x5 grid)')
     # internal: the CPU memory readings run in a fresh process (see
     # measure_memory_in_fresh_process); writes them as JSON to this path
     p.add_argument('--memory-only', metavar='JSON', help=argparse.SUPPRESS)

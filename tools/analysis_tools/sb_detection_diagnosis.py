@@ -66,14 +66,16 @@ def checkpoints(run: str) -> Dict[int, str]:
     return dict(sorted(out.items()))
 
 
-def probe_cached(config: str, checkpoint: str) -> dict:
-    """``sb_cue_probe.run`` of one checkpoint, cached beside it."""
+def probe_cached(config: str, checkpoint: str, last: bool) -> dict:
+    """``sb_cue_probe.run`` of one checkpoint, cached beside it (the last
+    checkpoint's cache must also hold the maps' cue differences)."""
     cache = checkpoint[:-len('.pth')] + '.probe.json'
     if osp.isfile(cache) and osp.getmtime(cache) >= osp.getmtime(checkpoint):
         with open(cache) as f:
             cached = json.load(f)
-        if all('cue_difference' in v for k, v in cached.items()
-               if k.startswith('sb_maps/')):
+        if not last or all('cue_difference' in v
+                           for k, v in cached.items()
+                           if k.startswith('sb_maps/')):
             return cached
     import importlib.util
     spec = importlib.util.spec_from_file_location(
@@ -112,11 +114,14 @@ def collect(args) -> Dict[str, Dict[int, dict]]:
                 with open(osp.join(run, 'swapped.json')) as f:
                     swapped = json.load(f)['metric']
             probes = {}
-            for epoch, ckpt in checkpoints(run).items():
-                if args.epochs and epoch not in args.epochs:
+            saved = checkpoints(run)
+            for epoch, ckpt in saved.items():
+                if args.epochs and epoch not in args.epochs \
+                        and epoch != max(saved):
                     continue
                 print(f'probing {model} seed {seed} epoch {epoch}', flush=True)
-                probes[epoch] = probe_cached(config, ckpt)
+                probes[epoch] = probe_cached(config, ckpt,
+                                             last=epoch == max(saved))
             data[model][seed] = dict(metric=result['metric'], swapped=swapped,
                                      grads=gradient_curves(run),
                                      probes=probes)
