@@ -253,7 +253,9 @@ def plot_cue_maps(data, path: str) -> None:
     for model, seeds in data.items():
         for want in (True, False):
             for seed, e in seeds.items():
-                if reads(e) is want and e['probes']:
+                last = e['probes'][max(e['probes'])] if e['probes'] else {}
+                if reads(e) is want and any(k.startswith('sb_maps/')
+                                            for k in last):
                     picks.append((model, seed, e, want))
                     break
     if not picks:
