@@ -27,7 +27,7 @@ STUDY_TASKS = ('xor_in1k', 'cue_ade', 'cue_coco')
 #: the study's models (the default)
 MODELS = ('r', 'sb', 'nl', 'gc', 'sbnl')
 #: SB variants beyond the paper (issue 19; opt-in with --models)
-VARIANTS = ('sbout', 'sbnozir', 'sbshared', 'sbr8', 'sbg5', 'sb48')
+VARIANTS = ('sbout', 'sbnozir', 'sbshared', 'sbr8', 'sbg5', 'sb48', 'gc48')
 MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    gc='ResNet + GC', sbnl='SB + NL', r_near='ResNet, cue near',
                    r_uper='ResNet, UPerNet head',
@@ -36,7 +36,8 @@ MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    sbshared='SB, shared mixing row',
                    sbr8='SB, 8 reduced channels (6 maps)',
                    sbg5='SB, 5x5 grid',
-                   sb48='SB, 48 epochs (twice the schedule)')
+                   sb48='SB, 48 epochs (twice the schedule)',
+                   gc48='ResNet + GC, 48 epochs')
 #: the controls: (task, model) -> why
 CONTROLS = {
     ('xor_in1k', 'r_near'): 'cue next to the target: learnable locally',
