@@ -83,6 +83,8 @@ PLANS = dict(
              seeds=(0, 1, 2, 3, 4), swapped='all'),
         dict(tasks=('cue_coco', ), models=('gc', 'sb48', 'sbnozir'),
              seeds=(0, 1, 2), swapped='all'),
+        dict(tasks=('cue_coco', ), models=('gc48', ), seeds=(0, 1),
+             swapped='all'),
     ],
 )
 
