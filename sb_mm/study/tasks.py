@@ -76,15 +76,18 @@ def run_dir(work_dir: str, task: str, model: str, seed: int) -> str:
 #: (``long_range_study.py --plan NAME``), each reproducing a documented table
 PLANS = dict(
     # issue 19 (docs/en/results/sb_detection_study.md): SB variants on the
-    # detection task, GC beside them (5 seeds for SB and SB + maps to the
-    # output; 3 for the rest, what 2026-12-02's session could afford)
+    # detection task with GC beside them, 5 seeds each; then one seed of
+    # each variant on the classification and segmentation tasks (which SB
+    # already solves: a variant must not lose them)
     sb_variants=[
-        dict(tasks=('cue_coco', ), models=('sb', 'sbout'),
+        dict(tasks=('cue_coco', ), models=('sbshared', ),
              seeds=(0, 1, 2, 3, 4), swapped='all'),
-        dict(tasks=('cue_coco', ), models=('gc', 'sb48', 'sbnozir'),
-             seeds=(0, 1, 2), swapped='all'),
-        dict(tasks=('cue_coco', ), models=('gc48', ), seeds=(0, 1),
-             swapped='all'),
+        dict(tasks=('cue_coco', ),
+             models=('sb', 'sbout', 'gc', 'sb48', 'gc48', 'sbnozir'),
+             seeds=(0, 1, 2, 3, 4), swapped='all'),
+        dict(tasks=('xor_in1k', 'cue_ade'),
+             models=('sb', 'sbout', 'sbnozir', 'sbshared'), seeds=(0, ),
+             swapped='first'),
     ],
 )
 
