@@ -1,7 +1,7 @@
 """Every config shipped with mmdet, mmseg and mmpretrain whose backbone is a
 ResNet builds as a whole model with the SB backbone swapped in, through that
-library's own builder. Prints how many it built per library, and every skip
-with its reason."""
+library's own builder, with SB in the blocks its sb_stages flag. Prints how
+many it built per library, and every skip with its reason."""
 import importlib
 import os
 import os.path as osp
@@ -9,8 +9,9 @@ import time
 from collections import Counter
 
 import pytest
-from conftest import LIBRARIES
+from conftest import LIBRARIES, registry
 from mmengine.config import Config
+from sb_is_there import assert_sb_placement
 
 STOCK_TYPES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNeXt', 'ResNet_CIFAR',
                'SEResNet', 'SEResNeXt', 'RegNet', 'ResNeSt',
@@ -95,6 +96,9 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
     for name in ('sb_mm.mmdet', 'sb_mm.mmseg', 'sb_mm.mmpretrain'):
         importlib.import_module(name)  # configs may use other scopes
     built, skipped, failed, gn_forward = 0, Counter(), [], []
+    sb_types = {name for lib_ in LIBRARIES
+                for name in registry(lib_)[0].module_dict
+                if name.startswith('SB')}
     per_family = Counter()
     start = time.time()
     for path in iter_configs(lib):
@@ -114,6 +118,12 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
         except Exception as e:  # noqa: BLE001
             sb_error = e
         else:
+            # the SB backbones really have SB, where their sb_stages say
+            backbones = [m for m in model.modules()
+                         if type(m).__name__ in sb_types]
+            assert len(backbones) >= 1, rel
+            for backbone in backbones:
+                assert_sb_placement(backbone)
             backbone = cfg.model.get('backbone', {})
             if 'GN' in str(backbone.get('norm_cfg', {}).get('type', '')):
                 # GroupNorm backbones: a forward too (values are not the

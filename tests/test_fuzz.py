@@ -20,8 +20,9 @@ from unittest import mock
 import pytest
 import torch
 from conftest import build_backbone
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from sb_is_there import SB_PARAM, assert_sb_is_there, assert_sb_placement
 
 from sb_mm.layers import norm_with_spatial_bias
 from sb_mm.layers.spatial_bias import SpatialBias
@@ -196,6 +197,20 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
     ours = [p for n, p in sb.named_parameters()
             if dtype == torch.float32 or '.sb' in n]
     assert all(p.grad is None or p.grad.isfinite().all() for p in ours)
+    # SB is really there: where the stages say, every SB parameter in the
+    # graph, and changing the output and learning where ReLU cannot zero
+    # every map of a block by chance (3 maps or more on a 3 x 3 grid, and
+    # every stage's output 3 x 3 or larger: sides of 96 and more)
+    assert_sb_placement(sb)
+    sb_params = [p for n, p in sb.named_parameters() if SB_PARAM.search(n)]
+    assert bool(sb_params) == any(stages)
+    if dtype == torch.float32:
+        assert all(p.grad is not None and p.grad.isfinite().all()
+                   for p in sb_params)
+        maps = cfg['reduced_channels'] - cfg['kernel_size'] + 1
+        if any(stages) and maps >= 3 and cfg['grid_size'] >= 3 \
+                and min(height, width) >= 96:
+            assert_sb_is_there(sb, x.detach())
 
 
 backbone_examples = dict(
@@ -205,9 +220,18 @@ backbone_examples = dict(
     train=st.booleans())
 
 
+# always run: the paper's settings on an input large enough for the full
+# "SB is really there" check (the random ones are mostly smaller)
+PAPER_EXAMPLE = dict(
+    batch=2, height=97, width=161, stages=(True, True, True, False),
+    cfg=dict(reduced_channels=5, kernel_size=3, grid_size=10), fused=True,
+    dtype=torch.float32, channels_last=True, train=True)
+
+
 @pytest.mark.parametrize('case', FAST, ids=lambda c: f'{c[0]}-{c[1]}')
 @settings(max_examples=15)
 @given(**backbone_examples)
+@example(**PAPER_EXAMPLE)
 def test_sb_backbone(case, **example):
     _check_backbone(case, **example)
 
@@ -216,5 +240,6 @@ def test_sb_backbone(case, **example):
 @pytest.mark.parametrize('case', SLOW, ids=lambda c: f'{c[0]}-{c[1]}')
 @settings(max_examples=15)
 @given(**backbone_examples)
+@example(**PAPER_EXAMPLE)
 def test_sb_backbone_more(case, **example):
     _check_backbone(case, **example)
