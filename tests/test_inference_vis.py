@@ -158,3 +158,54 @@ def test_image_demo_runs_the_stock_inferencer(vis_workspace, lib):
     elif lib == 'mmpretrain':
         pred = json.load(open(preds[0]))
         assert len(pred) == len(images) and 'pred_label' in pred[0]
+    # the demo predicted with the checkpoint's weights: the stock
+    # inferencer given the same checkpoint here predicts the same (with
+    # other weights, e.g. a random initialisation, it would not)
+    first = images[0]
+    if lib != 'mmpretrain':
+        expected = _stock_prediction(lib, ckpts[lib], str(folder / first))
+    if lib == 'mmdet':
+        stem = osp.splitext(first)[0]
+        pred = json.load(open(out_dir / 'preds' / f'{stem}.json'))
+        assert pred['scores'] and len(pred['scores']) == \
+            len(expected['scores'])
+        assert max(abs(a - b) for a, b in zip(
+            pred['scores'], expected['scores'])) < 1e-4
+    elif lib == 'mmseg':  # maps named by the inferencer's input order
+        maps = [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in preds]
+        assert any(m.shape == expected.shape and (m == expected).all()
+                   for m in maps)
+    else:  # in the inferencer's order of the folder
+        expected = _stock_prediction(lib, ckpts[lib], str(folder))
+        pred = json.load(open(preds[0]))
+        assert [p['pred_label'] for p in pred] == \
+            [e['pred_label'] for e in expected]
+        assert max(abs(p['pred_score'] - e['pred_score'])
+                   for p, e in zip(pred, expected)) < 1e-5
+
+
+def _stock_prediction(lib, checkpoint, image):
+    """The library's own inferencer on ``image`` with ``checkpoint``."""
+    from mmengine.registry import DefaultScope
+
+    from sb_mm.apis.cli import load_config
+    cfg = load_config(osp.join(DEMO, CONFIGS[lib]))
+    with DefaultScope.overwrite_default_scope(lib):
+        return _predict(lib, cfg, checkpoint, image)
+
+
+def _predict(lib, cfg, checkpoint, image):
+    if lib == 'mmdet':
+        from mmdet.apis import DetInferencer
+        inferencer = DetInferencer(model=cfg, weights=str(checkpoint),
+                                   device='cpu', show_progress=False)
+        return inferencer(image, pred_score_thr=0)['predictions'][0]
+    if lib == 'mmseg':
+        from mmseg.apis import MMSegInferencer
+        inferencer = MMSegInferencer(model=cfg, weights=str(checkpoint),
+                                     device='cpu')
+        return inferencer(image)['predictions']
+    from mmpretrain.apis import ImageClassificationInferencer
+    inferencer = ImageClassificationInferencer(
+        model=cfg, pretrained=str(checkpoint), device='cpu')
+    return inferencer(image)
