@@ -149,3 +149,86 @@ def test_stock_mmseg_get_flops_fails_on_stock_configs_too():
     code, out = run(tool, stock, '--shape', '512', '512')
     assert code != 0
     assert '"input_shape" and "inputs" cannot be both set' in out
+
+
+def _sb_macs(config, shape):
+    """Multiply-adds that spatial bias adds to ``config``'s model at
+    ``shape``, counted by hand from the shapes one forward sees (not by the
+    FLOPs counter): per SB layer the 1x1 reduction (C -> r at H x W), the
+    mixing Conv1d (g*g -> g*g, k taps, m outputs) and the consumer conv's m
+    extra input channels at its output size."""
+    import torch
+
+    from sb_mm.apis.models import load_model
+    from sb_mm.layers.spatial_bias import SpatialBias
+    model, _, _ = load_model(osp.join(REPO, config))
+    backbone = model.backbone
+    backbone.eval()  # the libraries' train() returns None
+    counts, hooks = [], []
+
+    def on_sb(module, args, output):
+        _, c, h, w = args[0].shape
+        r, g = module.reduced_channels, module.grid_size
+        counts.append(c * r * h * w + (g * g) ** 2 * module.kernel_size *
+                      module.out_channels)
+
+    def on_consumer(extra):
+        def hook(module, args, output):
+            conv = getattr(module, 'conv', module)
+            kh, kw = conv.kernel_size
+            counts.append(extra * conv.out_channels // conv.groups * kh * kw
+                          * output.shape[-2] * output.shape[-1])
+        return hook
+
+    for m in backbone.modules():
+        if isinstance(m, SpatialBias):
+            hooks.append(m.register_forward_hook(on_sb))
+    for name, stock_in in backbone._sb_widened_convs.items():
+        conv = backbone.get_submodule(name)
+        extra = getattr(conv, 'conv', conv).in_channels - stock_in
+        hooks.append(conv.register_forward_hook(on_consumer(extra)))
+    with torch.no_grad():
+        backbone(torch.rand(1, 3, *shape))
+    for h in hooks:
+        h.remove()
+    return sum(counts)
+
+
+#: one config a library whose FLOPs the counter gives in seconds
+SB_COST_CHECKED = ('configs/in1k_r50_sb.py', 'configs/cifar100_r50_sb.py',
+                   'configs/ade20k_upernet_r50_sb.py')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', SB_COST_CHECKED)
+def test_metafile_flops_hold_what_sb_adds(config):
+    """Independent of the counter: the entry's FLOPs minus those of the
+    same model with SB off (counted now) is what SB adds by hand count (the
+    counter also counts SB's norm, pooling and resize: up to 10% more)."""
+    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+    from get_flops import complexity
+    meta = {m['Config']: m['Metadata'] for m in metafile_models()}[config]
+    shape = meta['Input Shape']
+    got = meta['FLOPs']
+    off = complexity(osp.join(REPO, config), shape, dict(
+        model=dict(backbone=dict(sb_stages=(False, ) * 4))))['flops']
+    by_hand = _sb_macs(config, shape)
+    assert by_hand > 0
+    assert by_hand <= got - off <= 1.1 * by_hand, (got - off, by_hand)
+
+
+@pytest.mark.slow
+def test_every_classification_entry_has_the_counters_flops():
+    """The classifiers are cheap to count: all of them, against stale
+    figures (in1k_r50_sb, the detector and the segmentor: the test above
+    with the stock tools)."""
+    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+    from get_flops import complexity
+    for m in metafile_models():
+        name = osp.basename(m['Config'])
+        if not name.startswith(('in1k_', 'cifar100_')) or \
+                m['Config'] in FLOPS_CHECKED:
+            continue
+        got = complexity(osp.join(REPO, m['Config']),
+                         m['Metadata']['Input Shape'])
+        assert got['flops'] == m['Metadata']['FLOPs'], m['Name']

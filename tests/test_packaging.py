@@ -43,9 +43,23 @@ def test_mmcv_is_not_an_install_requirement_but_its_range_is_declared(
     assert out.returncode == 0, out.stderr
     requires = (tmp_path / 'sb_mm.egg-info' / 'requires.txt').read_text()
     assert 'mmcv' not in requires
-    for extra in ('[mmdet]', '[mmseg]', '[mmpretrain]', '[all]'):
-        assert extra in requires
     from packaging.requirements import Requirement
+    sections, current = {}, None
+    for line in requires.splitlines():
+        if line.startswith('['):
+            current = sections.setdefault(line.strip('[]'), [])
+        elif line.strip() and current is not None:
+            current.append(Requirement(line))
+    # each extra asks for its library, in a range that admits the pinned
+    # one (setuptools writes an empty section for an empty extra)
+    wants = dict(mmdet={'mmdet'}, mmseg={'mmsegmentation'},
+                 mmpretrain={'mmpretrain'},
+                 all={'mmdet', 'mmsegmentation', 'mmpretrain'})
+    for extra, names in wants.items():
+        reqs = {r.name: r for r in sections.get(extra, [])}
+        assert names <= set(reqs), (extra, sections.get(extra))
+        for name in names:
+            assert reqs[name].specifier.contains(version(name)), reqs[name]
     with open(osp.join(REPO, 'requirements', 'mminstall.txt')) as f:
         lines = [line for line in f.read().splitlines()
                  if line and not line.startswith('#')]
