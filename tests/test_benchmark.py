@@ -158,3 +158,78 @@ def test_sizes_argument():
     for bad in ('224x224', '8x0x224', '8xax2'):
         with pytest.raises(SystemExit):
             tool.parse_args(['--sizes', bad])
+
+
+
+@pytest.mark.slow
+def test_each_row_reports_its_own_model(tmp_path, monkeypatch):
+    """The table's time and memory cells are each model's own readings:
+    the measurements are replaced by readings that differ per model (the
+    n-th model seen: n GFLOPs, n ms for everything, 10 n MiB inference,
+    10 n + 5 MiB training step) and every row must show its model's. The memory
+    readings take the real path (``--memory-only`` and its JSON), in this
+    process instead of a fresh one."""
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool',
+        osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    order = {}
+
+    def rank(name):
+        return order.setdefault(name, len(order) + 1)
+
+    def interleaved(fns, rounds, iters, device, progress=None):
+        return {n: [rank(n) / 1000] * rounds for n in fns}
+
+    calls = []
+
+    def peak(fns, repeats, device, progress=None):
+        calls.append(1)  # inference, then the training step, per size
+        extra = 5 if len(calls) % 2 == 0 else 0
+        return {n: 10.0 * rank(n) + extra for n in fns}
+
+    def memory_here(argv):
+        path = str(tmp_path / 'memory.json')
+        tool.main(list(argv) + ['--memory-only', path])
+        with open(path) as f:
+            return {tuple(shape): {n: tuple(v) for n, v in readings.items()}
+                    for shape, readings in json.load(f)}
+
+    names = {}
+
+    def flops(model, shape, device):  # per model, by identity
+        return 1e9 * rank(names[id(model)])
+
+    build = tool.backbone_builders
+
+    def builders(**kw):  # remember which name each built model has
+        def named(name, fn):
+            def make():
+                model = fn()
+                names[id(model)] = name
+                return model
+            return make
+        return {n: named(n, fn) for n, fn in build(**kw).items()}
+
+    monkeypatch.setattr(tool, 'backbone_builders', builders)
+    monkeypatch.setattr(tool, 'flops_of', flops)
+    monkeypatch.setattr(tool, 'interleaved', interleaved)
+    monkeypatch.setattr(tool, 'peak_memory_interleaved', peak)
+    monkeypatch.setattr(tool, 'measure_memory_in_fresh_process', memory_here)
+    tool.main(['--sizes', '2x64x64', '--rounds', '1', '--iters', '1',
+               '--no-full-models', '--out-dir', str(tmp_path)])
+    table = (tmp_path / 'benchmark.md').read_text()
+    rows = {}
+    for line in table.split('## Input ')[1].splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if len(cells) == 8 and cells[1][:1].isdigit():
+            rows[cells[0]] = cells
+    assert set(rows) == set(order) and len(rows) >= 5, (rows, order)
+    for name, cells in rows.items():
+        n = order[name]
+        assert cells[7] == f'{10 * n:.0f} / {10 * n + 5:.0f}', (name, cells)
+        assert float(cells[2]) == pytest.approx(n), (name, cells)
+        assert float(cells[1]) == pytest.approx(n), (name, cells)
