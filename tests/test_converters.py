@@ -323,3 +323,38 @@ def test_mmpretrain_checkpoint_initialises_detector_and_segmentor(
         sorted(set(expected) ^ set(state))[:10])
     for key, value in expected.items():
         assert torch.equal(state[key], value), key
+
+
+@pytest.mark.parametrize('src,dst', [('mmseg', 'mmpretrain'),
+                                     ('mmdet', 'mmpretrain'),
+                                     ('mmpretrain', 'mmseg')])
+def test_deep_stem_loads_across_the_two_layouts(src, dst):
+    """V1c's deep stem: a flat ``Sequential`` in mmdet / mmseg
+    (``stem.{3i}`` conv, ``stem.{3i+1}`` norm), three ``ConvModule`` in
+    mmpretrain (``stem.{i}.conv`` / ``.bn``). A state dict of either layout
+    loads strictly into the other and computes the same features."""
+    from conftest import build_backbone
+    torch.manual_seed(0)
+    source = build_backbone(src, type='SBResNetV1c', depth=18,
+                            out_indices=(0, 1, 2, 3))
+    with torch.no_grad():  # non-trivial stem statistics
+        for m in source.stem.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2)
+                m.weight.uniform_(0.5, 1.5)
+    target = build_backbone(dst, type='SBResNetV1c', depth=18,
+                            out_indices=(0, 1, 2, 3))
+    flat = {src, dst} - {'mmpretrain'}
+    layouts = {k.split('.')[2] for k in source.state_dict()
+               if k.startswith('stem.')}
+    assert layouts == ({'weight', 'bias', 'running_mean', 'running_var',
+                        'num_batches_tracked'} if src in flat
+                       else {'conv', 'bn'})
+    target.load_state_dict(source.state_dict(), strict=True)
+    source.eval()
+    target.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        for a, b in zip(source(x), target(x)):
+            torch.testing.assert_close(a, b)

@@ -209,3 +209,54 @@ def _predict(lib, cfg, checkpoint, image):
     inferencer = ImageClassificationInferencer(
         model=cfg, pretrained=str(checkpoint), device='cpu')
     return inferencer(image)
+
+
+def test_hook_draws_each_images_own_maps():
+    """SBMapVisualizationHook, called as the validation loop calls it on a
+    batch of two different images: the picture named for image i shows the
+    maps of image i (drawn here from that image alone), at the step the
+    loop is at, and only the first ``num_images`` images are drawn."""
+    import numpy as np
+
+    from sb_mm.apis.models import load_model
+    from sb_mm.engine.hooks import SBMapVisualizationHook
+    from sb_mm.visualization import (
+        collect_sb_maps,
+        denormalised_image,
+        draw_sb_maps,
+    )
+    model, _, _ = load_model(osp.join(DEMO, CONFIGS['mmpretrain']))
+    rng = np.random.default_rng(0)
+    images = [torch.from_numpy(rng.integers(0, 256, (3, 56, 56),
+                                            dtype=np.uint8))
+              for _ in range(3)]
+    drawn = {}
+
+    class Visualizer:
+        def add_image(self, name, image, step):
+            drawn[name] = (image, step)
+
+    class Runner:  # what the hook reads of mmengine's Runner
+        _train_loop = None  # testing only: the step is the iteration
+        iter = 7
+        visualizer = Visualizer()
+
+    Runner.model = model
+    hook = SBMapVisualizationHook(num_images=2)
+    hook.after_val_iter(Runner, 0, dict(inputs=images, data_samples=None))
+    assert sorted(drawn) == ['sb_maps_0', 'sb_maps_1']
+    expected = []
+    for i in range(2):
+        inputs = model.data_preprocessor(
+            dict(inputs=[images[i]], data_samples=None), False)['inputs']
+        expected.append(draw_sb_maps(
+            denormalised_image(model, inputs), collect_sb_maps(model, inputs),
+            title=f'spatial-bias maps, validation image {i}, step 7'))
+    for i in range(2):
+        picture, step = drawn[f'sb_maps_{i}']
+        assert step == 7 and picture.shape == expected[i].shape
+        # the maps of a batch of two and of one image alone differ by float
+        # rounding (1e-5), which moves a few pixels of the colour maps
+        own = np.abs(picture.astype(float) - expected[i]).mean()
+        other = np.abs(picture.astype(float) - expected[1 - i]).mean()
+        assert own < 0.05 and other > 1, (i, own, other)
