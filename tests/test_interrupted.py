@@ -5,6 +5,7 @@ epoch-based (MMDetection) and an iteration-based (MMSegmentation) loop.
 Both models draw random numbers in the main process (RPN / RoI samplers;
 the decode head's dropout), so a resume that reseeded instead of restoring
 the generators' states would end elsewhere (RandomStateHook)."""
+import math
 import os
 import os.path as osp
 import re
@@ -202,6 +203,17 @@ def test_killed_worker_ends_a_two_process_cpu_job(workspace):
     assert rc != 0 and ended - killed < 20
     assert 'rank      : 1' in text and 'Signal 9 (SIGKILL)' in text
     assert not left, f'left behind: {left}'
+    # and it was one job of two processes, as sb_mm's CPU launcher set it
+    # up (gloo, DDP without device ids): each rank trained on half of the
+    # pictures, so an epoch has half the iterations of a one-process run
+    for rank in (0, 1):
+        assert (f'sb_mm: distributed on CPU with gloo, rank {rank}, world '
+                f'size 2') in text
+    pictures = len((workspace / 'data' / 'demo' / 'imagenet' / 'meta' /
+                    'train.txt').read_text().splitlines())
+    iters = re.findall(r'Epoch\(train\) +\[1\]\[ *\d+/(\d+)\]', text)
+    assert iters and {int(n) for n in iters} == {
+        math.ceil(pictures / 2 / 16)}, (iters, pictures)
 
 
 def _processes():
