@@ -41,3 +41,15 @@ demo: venv
 
 benchmark: venv
 	$(PY) tools/analysis_tools/benchmark.py $(BENCH_ARGS)
+
+# Mutation testing of the SB core (a dev tool, not part of `make test`): mutmut
+# over sb_mm/layers and the ResNet mixin against the fast tests that exercise
+# them (pyproject.toml [tool.mutmut]); score and survivors in
+# docs/en/notes/testing.md.
+MUTATION_JOBS ?= 2
+mutation: venv
+	.venv/bin/pip install -q -r requirements/mutation.txt
+	rm -rf mutants
+	.venv/bin/mutmut run --max-children $(MUTATION_JOBS)
+	.venv/bin/mutmut results --all true | tail -n +1 > work_dirs/mutation_results.txt || true
+	@echo "survivors: .venv/bin/mutmut results; one mutant: .venv/bin/mutmut show NAME"

@@ -15,6 +15,7 @@ from mmdet.models.backbones import (
 from mmdet.registry import HOOKS, MODELS
 
 from .engine.hooks import (
+    ChannelsLastHook,
     RandomStateHook,
     SBGradientStatsHook,
     SBMapVisualizationHook,
@@ -86,3 +87,4 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
 HOOKS.register_module(module=SBGradientStatsHook)
+HOOKS.register_module(module=ChannelsLastHook)

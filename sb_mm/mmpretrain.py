@@ -19,6 +19,7 @@ from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
 from .datasets.generated_cifar100 import GeneratedCIFAR100
 from .engine.hooks import (
+    ChannelsLastHook,
     RandomStateHook,
     SBGradientStatsHook,
     SBMapVisualizationHook,
@@ -95,3 +96,4 @@ DATASETS.register_module(module=GeneratedCIFAR100)
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
 HOOKS.register_module(module=SBGradientStatsHook)
+HOOKS.register_module(module=ChannelsLastHook)

@@ -12,6 +12,7 @@ from mmseg.models.backbones import (
 from mmseg.registry import HOOKS, MODELS
 
 from .engine.hooks import (
+    ChannelsLastHook,
     RandomStateHook,
     SBGradientStatsHook,
     SBMapVisualizationHook,
@@ -54,3 +55,4 @@ class SBHRNet(SpatialBiasHRNetMixin, HRNet):
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
 HOOKS.register_module(module=SBGradientStatsHook)
+HOOKS.register_module(module=ChannelsLastHook)

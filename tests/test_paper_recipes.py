@@ -1,0 +1,175 @@
+"""The paper's recipes as configs (configs/paper/, docs/en/reproduce.md):
+every setting of the authors' published timm command compared with what the
+config resolves to, and every config of the chain builds, the downstream
+ones loading the pretraining's backbone with no missing or unexpected key."""
+import copy
+import math
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PAPER = osp.join(REPO, 'configs', 'paper')
+
+#: the authors' command (timm train.py), as published with their code
+AUTHORS = dict(
+    gpus=4, batch_per_gpu=256, opt='lamb', lr=3.5e-3, warmup_lr=1e-4,
+    warmup_epochs=5,  # timm's default: not on their command line
+    weight_decay=0.02, sched='cosine', min_lr=1e-6, epochs=300,
+    bce_loss=True, smoothing=0.0, mixup=0.1, cutmix=1.0,
+    aa='rand-m7-mstd0.5-inc1', aug_repeats=3, reprob=0.0, drop_path=0.05,
+    crop_pct=0.95, img_size=224, amp=True, channels_last=True,
+    sync_bn=False)
+
+PRETRAIN = {
+    'in1k_r50_8xb128-lamb-300e_authors.py': 'ResNet',
+    'in1k_r50_sb_8xb128-lamb-300e_authors.py': 'SBResNet',
+    'in1k_r50v1c_8xb128-lamb-300e_authors.py': 'ResNetV1c',
+    'in1k_r50v1c_sb_8xb128-lamb-300e_authors.py': 'SBResNetV1c',
+}
+
+
+def cfg_of(name):
+    return Config.fromfile(osp.join(PAPER, name))
+
+
+def _rand_augment(aa):
+    """timm's ``rand-m7-mstd0.5-inc1``: (magnitude, its std, increasing,
+    ops a picture: timm's default 2 unless ``-n``)."""
+    import re
+    fields = aa.split('-')[1:]
+    value = {re.match(r'[a-z]+', f).group(): f[len(re.match(r'[a-z]+',
+                                                                f).group()):]
+             for f in fields}
+    return (int(value['m']), float(value['mstd']), value.get('inc') == '1',
+            int(value.get('n', 2)))
+
+
+@pytest.mark.parametrize('name', sorted(PRETRAIN))
+def test_recipe_is_the_authors(name):
+    cfg = cfg_of(name)
+    a = AUTHORS
+    assert cfg.model.backbone.type == PRETRAIN[name]
+    # batch and LR: 8 GPUs x 128 = the authors' 4 x 256
+    batch = 8 * cfg.train_dataloader.batch_size
+    assert batch == a['gpus'] * a['batch_per_gpu']
+    assert cfg.auto_scale_lr.base_batch_size == batch
+    opt = cfg.optim_wrapper.optimizer
+    assert opt.type.lower() == a['opt'] and opt.lr == a['lr']
+    assert opt.weight_decay == a['weight_decay']
+    # timm keeps biases and norms out of the weight decay
+    assert cfg.optim_wrapper.paramwise_cfg.bias_decay_mult == 0
+    assert cfg.optim_wrapper.paramwise_cfg.norm_decay_mult == 0
+    warmup, main = cfg.param_scheduler
+    assert warmup.type == 'LinearLR' and warmup.end == a['warmup_epochs']
+    assert math.isclose(warmup.start_factor * opt.lr, a['warmup_lr'])
+    assert main.type == 'CosineAnnealingLR' and main.eta_min == a['min_lr']
+    assert main.end == cfg.train_cfg.max_epochs == a['epochs']
+    assert main.begin == warmup.end and main.T_max == main.end - main.begin
+    # loss and mixing
+    loss = cfg.model.head.loss
+    assert loss.use_sigmoid == a['bce_loss']
+    assert loss.get('label_smooth_val', 0.0) == a['smoothing']
+    augments = {m.type: m.alpha for m in cfg.model.train_cfg.augments}
+    assert augments == dict(Mixup=a['mixup'], CutMix=a['cutmix'])
+    # augmentation
+    steps = {s.type: s for s in cfg.train_dataloader.dataset.pipeline}
+    magnitude, std, increasing, ops = _rand_augment(a['aa'])
+    ra = steps['RandAugment']
+    assert (ra.magnitude_level, ra.magnitude_std, ra.num_policies) == \
+        (magnitude, std, ops)
+    assert ra.policies == ('timm_increasing' if increasing else 'timm')
+    assert ra.total_level == 10  # timm's magnitude scale
+    assert steps['RandomResizedCrop'].scale == a['img_size']
+    assert ('RandomErasing' in steps) == (a['reprob'] > 0)
+    sampler = cfg.train_dataloader.sampler
+    assert sampler.type == 'RepeatAugSampler'
+    assert sampler.get('num_repeats', 3) == a['aug_repeats']
+    assert cfg.model.backbone.drop_path_rate == a['drop_path']
+    # test crop: timm resizes to floor(img_size / crop_pct)
+    for loader in ('val_dataloader', 'test_dataloader'):
+        steps = {s.type: s for s in cfg[loader].dataset.pipeline}
+        assert steps['ResizeEdge'].scale == \
+            math.floor(a['img_size'] / a['crop_pct'])
+        assert steps['CenterCrop'].crop_size == a['img_size']
+    # AMP, channels_last, per-GPU BN
+    assert (cfg.optim_wrapper.type == 'AmpOptimWrapper') == a['amp']
+    hooks = [h.type for h in cfg.get('custom_hooks', [])]
+    assert ('ChannelsLastHook' in hooks) == a['channels_last']
+    assert (cfg.model.backbone.norm_cfg.type == 'SyncBN') == a['sync_bn']
+
+
+def test_sb_and_plain_recipes_differ_in_the_backbone_type_only():
+    for plain, sb in (('in1k_r50_8xb128-lamb-300e_authors.py',
+                       'in1k_r50_sb_8xb128-lamb-300e_authors.py'),
+                      ('in1k_r50v1c_8xb128-lamb-300e_authors.py',
+                       'in1k_r50v1c_sb_8xb128-lamb-300e_authors.py'),
+                      ('cifar100_r50_8xb16_paper.py',
+                       'cifar100_r50_sb_8xb16_paper.py')):
+        a, b = cfg_of(plain).to_dict(), cfg_of(sb).to_dict()
+        assert a['model']['backbone'].pop('type') != \
+            b['model']['backbone'].pop('type')
+        assert a == b, (plain, sb)
+
+
+def test_downstream_configs_start_from_the_pretraining_outputs():
+    chain = {
+        'coco_maskrcnn_r50_1x_authors.py':
+            ('ResNet', 'in1k_r50_8xb128-lamb-300e_authors'),
+        'coco_maskrcnn_r50_sb_1x_authors.py':
+            ('SBResNet', 'in1k_r50_sb_8xb128-lamb-300e_authors'),
+        # SB off (the stock backbone) reading MMPretrain's stem names
+        'ade20k_upernet_r50v1c_160k_authors.py':
+            ('SBResNetV1c', 'in1k_r50v1c_8xb128-lamb-300e_authors'),
+        'ade20k_upernet_r50v1c_sb_160k_authors.py':
+            ('SBResNetV1c', 'in1k_r50v1c_sb_8xb128-lamb-300e_authors'),
+    }
+    for name, (backbone, pretrain) in chain.items():
+        cfg = cfg_of(name)
+        assert cfg.model.backbone.type == backbone
+        init = cfg.model.backbone.init_cfg
+        assert init.type == 'Pretrained' and init.prefix == 'backbone.'
+        # tools/train.py's default work dir of the pretraining config
+        assert init.checkpoint == f'work_dirs/{pretrain}/epoch_300.pth'
+        assert osp.isfile(osp.join(PAPER, pretrain + '.py'))
+        assert not cfg.model.get('pretrained')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('pretrain,downstream', [
+    ('in1k_r50_sb_8xb128-lamb-300e_authors.py',
+     'coco_maskrcnn_r50_sb_1x_authors.py'),
+    ('in1k_r50_8xb128-lamb-300e_authors.py',
+     'coco_maskrcnn_r50_1x_authors.py'),
+    ('in1k_r50v1c_sb_8xb128-lamb-300e_authors.py',
+     'ade20k_upernet_r50v1c_sb_160k_authors.py'),
+    ('in1k_r50v1c_8xb128-lamb-300e_authors.py',
+     'ade20k_upernet_r50v1c_160k_authors.py'),
+])
+def test_pretraining_checkpoint_loads_into_the_downstream_backbone(
+        pretrain, downstream, tmp_path):
+    """The pretraining config's model, saved as mmengine saves it, goes
+    into the downstream config's backbone through its own init_cfg with no
+    missing or unexpected key (mmpretrain's V1c stem included)."""
+    from sb_mm.apis.models import build_model
+    torch.manual_seed(0)
+    classifier, _ = build_model(cfg_of(pretrain))
+    path = tmp_path / 'epoch_300.pth'
+    torch.save(dict(state_dict=classifier.state_dict()), path)
+    cfg = cfg_of(downstream)
+    cfg.model.backbone.init_cfg.checkpoint = str(path)
+    model, _ = build_model(cfg)
+    model.init_weights()  # the chain's way: init_cfg, non-strict
+    expected = {k[len('backbone.'):]: v
+                for k, v in classifier.state_dict().items()
+                if k.startswith('backbone.')}
+    # every tensor fits (strict), whatever the stem layout's names, and the
+    # init_cfg path loaded each of them
+    reference = copy.deepcopy(model.backbone)
+    reference.load_state_dict(expected, strict=True)
+    state = model.backbone.state_dict()
+    assert len(state) == len(expected)
+    for key, value in reference.state_dict().items():
+        assert torch.equal(state[key], value), key
