@@ -173,3 +173,29 @@ def test_pretraining_checkpoint_loads_into_the_downstream_backbone(
     assert len(state) == len(expected)
     for key, value in reference.state_dict().items():
         assert torch.equal(state[key], value), key
+
+
+def test_channels_last_hook_puts_the_model_in_channels_last():
+    """--channels-last: the conv weights in channels-last order, the
+    function unchanged."""
+    from sb_mm.engine.hooks import ChannelsLastHook
+    from sb_mm.layers import SpatialBias
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3),
+                                torch.nn.BatchNorm2d(8)).eval()
+    sb = SpatialBias(8).eval()
+    x = torch.randn(2, 3, 24, 24)
+    with torch.no_grad():
+        before = sb(model(x))
+
+    class Runner:
+        pass
+    Runner.model = model
+    ChannelsLastHook().before_run(Runner)
+    weight = model[0].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert not weight.is_contiguous()
+    with torch.no_grad():
+        out = model(x)
+        assert out.is_contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(sb(out), before)
