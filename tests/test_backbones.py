@@ -113,14 +113,20 @@ def test_function_preserving_load_via_init_cfg(lib, tmp_path):
 
 
 def test_function_preserving_load_logs_new_tensors(tmp_path):
+    import logging
+
     from mmengine.logging import MMLogger
-    logger = MMLogger.get_instance('sb_load_test', log_file=str(
-        tmp_path / 'log.txt'))
+
+    # a logger of its own per run (a second pytest session in the same
+    # process, as mutmut runs, must not get the first one's closed streams)
+    logger = MMLogger.get_instance(f'sb_load_test_{id(tmp_path)}',
+                                   log_file=str(tmp_path / 'log.txt'))
     stock, path = _stock_checkpoint('mmdet', tmp_path)
     sb = build_backbone('mmdet', type='SBResNet', depth=50)
     sb.load_state_dict(torch.load(path), strict=False)
     for h in logger.handlers:
-        h.flush()
+        if isinstance(h, logging.FileHandler):
+            h.flush()
     text = (tmp_path / 'log.txt').read_text()
     text = text[text.index('loaded a checkpoint without spatial bias'):]
     # every widened tensor and every new SB module is named
