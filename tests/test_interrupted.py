@@ -204,11 +204,16 @@ def test_killed_worker_ends_a_two_process_cpu_job(workspace):
     assert 'rank      : 1' in text and 'Signal 9 (SIGKILL)' in text
     assert not left, f'left behind: {left}'
     # and it was one job of two processes, as sb_mm's CPU launcher set it
-    # up (gloo, DDP without device ids): each rank trained on half of the
-    # pictures, so an epoch has half the iterations of a one-process run
+    # up (gloo, DDP without device ids): the Runner distributed, each rank
+    # on half of the pictures (an epoch has half the iterations of a
+    # one-process run)
     for rank in (0, 1):
         assert (f'sb_mm: distributed on CPU with gloo, rank {rank}, world '
                 f'size 2') in text
+    # the Runner itself distributed (DDP: gradients synchronised), not two
+    # processes that each train alone on their half
+    assert re.search(r'Distributed launcher: pytorch\s', text)
+    assert re.search(r'Distributed training: True\s', text)
     pictures = len((workspace / 'data' / 'demo' / 'imagenet' / 'meta' /
                     'train.txt').read_text().splitlines())
     iters = re.findall(r'Epoch\(train\) +\[1\]\[ *\d+/(\d+)\]', text)

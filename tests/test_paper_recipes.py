@@ -4,7 +4,9 @@ config resolves to, and every config of the chain builds, the downstream
 ones loading the pretraining's backbone with no missing or unexpected key."""
 import copy
 import math
+import os
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -199,3 +201,48 @@ def test_channels_last_hook_puts_the_model_in_channels_last():
         out = model(x)
         assert out.is_contiguous(memory_format=torch.channels_last)
         torch.testing.assert_close(sb(out), before)
+
+
+@pytest.mark.slow
+def test_paper_chain_dry_run_end_to_end(tmp_path):
+    """tools/analysis_tools/paper_chain.py --dry-run: every step of the
+    chain trains 2 iterations on the generated data with its real config
+    (data, size, batch, length and AMP changed, as printed), every
+    downstream backbone loads its pretraining checkpoint with no missing or
+    unexpected key, and the plan lists the commands of every step."""
+    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+    from conftest import run_tool
+    from paper_chain import STEPS
+    out = run_tool(REPO, osp.join(REPO, 'tools', 'analysis_tools',
+                                  'paper_chain.py'), '--dry-run',
+                   '--work-dir', str(tmp_path), timeout=2400)
+    assert 'dry run passed' in out
+    for name, _, parent, gpus in STEPS:
+        assert f'] {name}: 2 iterations, wrote runs/{name}/' in out, name
+        if parent:
+            assert f'backbone tensors from {parent}, none missing or ' \
+                'unexpected' in out, name
+        assert f'bash tools/dist_train.sh configs/paper/{name}.py {gpus}' \
+            in out
+        assert f'configs/paper/{name}.py' in out.split('# slurm')[1]
+    assert out.count('changed: AMP off') == 4  # the ImageNet recipes
+
+
+@pytest.mark.slow
+def test_gpu_measure_runs_its_cpu_fallback(tmp_path):
+    """tools/gpu_measure.sh --quick: the benchmark with AMP and channels-last
+    at small sizes and one step of the chain's dry run, on the CPU; it
+    writes no GPU figure."""
+    import subprocess
+    env = dict(os.environ, PYTHON=sys.executable, WORK=str(tmp_path / 'g'),
+               OUT=str(tmp_path / 'results'), OMP_NUM_THREADS='2')
+    proc = subprocess.run(['bash', osp.join(REPO, 'tools', 'gpu_measure.sh'),
+                           '--quick'], env=env, capture_output=True,
+                          text=True, timeout=1200)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    table = (tmp_path / 'g_quick' / 'benchmark.md').read_text()
+    assert '--amp' in table and '--channels-last' in table
+    assert '| SB-R50 |' in table and '| NL-R50 (5 blocks) |' in table
+    assert 'dry run passed' in out
+    assert not (tmp_path / 'results').exists()

@@ -26,10 +26,17 @@ def nonlocal_block_plugins(where: Sequence[Tuple[int, int]]) -> list:
             for stage, idx in by_stage.items()]
 
 
-def _resnet(sb: bool, **kw) -> nn.Module:
-    from mmdet.registry import MODELS
+#: the library whose ResNet the backbones are: 'mmdet' (default), or
+#: 'mmpretrain' where mmcv's compiled ops are missing (mmcv-lite: mmdet and
+#: mmseg do not import); set by benchmark.py --library
+LIBRARY = dict(name='mmdet')
 
-    import sb_mm.mmdet  # noqa: F401  (registers SBResNet)
+
+def _resnet(sb: bool, **kw) -> nn.Module:
+    import importlib
+    lib = LIBRARY['name']
+    MODELS = importlib.import_module(f'{lib}.registry').MODELS
+    importlib.import_module(f'sb_mm.{lib}')  # registers SBResNet
     return MODELS.build(dict(type='SBResNet' if sb else 'ResNet', depth=50,
                              out_indices=(0, 1, 2, 3), norm_eval=False,
                              **kw))
@@ -54,7 +61,7 @@ def backbone_builders(variants: bool = False
 
 
 def _paper_builders() -> Dict[str, Callable[[], nn.Module]]:
-    return {
+    builders = {
         'R50': lambda: _resnet(False),
         'SB-R50': lambda: _resnet(True),
         'SB-R50 (sb off)': lambda: _resnet(True, sb_stages=(False, ) * 4),
@@ -68,6 +75,9 @@ def _paper_builders() -> Dict[str, Callable[[], nn.Module]]:
         'SB+NL-R50': lambda: _resnet(
             True, block_plugins=nonlocal_block_plugins(NL_5_BLOCKS)),
     }
+    if LIBRARY['name'] != 'mmdet':  # GC is an mmdet ResNet plugin
+        builders.pop('GC-R50')
+    return builders
 
 
 class _TensorModel(nn.Module):

@@ -80,6 +80,13 @@ def parse_args(argv=None):
     p.add_argument('--no-full-models', action='store_true',
                    help='backbones only')
     p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--library', choices=('mmdet', 'mmpretrain'),
+                   default='mmdet', help="whose ResNet the backbones are "
+                   "(mmpretrain where mmcv's compiled ops are missing; no GC "
+                   "row then)")
+    p.add_argument('--amp', action='store_true',
+                   help='mixed precision (autocast: float16 on CUDA, '
+                   'bfloat16 on a CPU), as the paper\'s authors trained')
     p.add_argument('--sb-variants', action='store_true',
                    help='also the SB settings beyond the paper (maps added to '
                    'the block output, shared mixing row, 8 reduced channels, '
@@ -88,6 +95,24 @@ def parse_args(argv=None):
     # measure_memory_in_fresh_process); writes them as JSON to this path
     p.add_argument('--memory-only', metavar='JSON', help=argparse.SUPPRESS)
     return p.parse_args(argv)
+
+
+#: set by main() from --amp: every timed / measured call runs under autocast
+AMP = dict(enabled=False)
+
+
+def amp_call(fn, device):
+    """``fn`` under autocast when --amp is on (float16 on CUDA, bfloat16
+    on a CPU), else ``fn`` itself."""
+    if not AMP['enabled']:
+        return fn
+    kind = 'cuda' if device.startswith('cuda') else 'cpu'
+    dtype = torch.float16 if kind == 'cuda' else torch.bfloat16
+
+    def run():
+        with torch.autocast(kind, dtype=dtype):
+            fn()
+    return run
 
 
 def count_params(model):
@@ -119,6 +144,9 @@ def main(argv=None):
     rounds = args.rounds or (2 if args.quick else 5)
     iters = args.iters or (2 if args.quick else 3)
     device = args.device
+    AMP['enabled'] = args.amp
+    from sb_mm.benchmark import models as benchmark_models
+    benchmark_models.LIBRARY['name'] = args.library
     os.makedirs(args.out_dir, exist_ok=True)
     torch.manual_seed(0)
     memory_format = (torch.channels_last if args.channels_last
@@ -147,11 +175,13 @@ def main(argv=None):
     results = {}
     for shape in sizes:
         x = make_input(shape, device, memory_format)
-        infer = {n: inference_fn(m, x) for n, m in models.items()}
+        infer = {n: amp_call(inference_fn(m, x), device)
+                 for n, m in models.items()}
         for fn in infer.values():  # warm-up
             fn()
         inf = interleaved(infer, rounds, iters, device, bar)
-        train = {n: train_step_fn(m, x) for n, m in models.items()}
+        train = {n: amp_call(train_step_fn(m, x), device)
+                 for n, m in models.items()}
         for fn in train.values():
             fn()
         trn = interleaved(train, rounds, iters, device, bar)
@@ -168,7 +198,7 @@ def main(argv=None):
         for name, m in full.items():
             shape = shapes[name.split('-')[0]]
             x = make_input(shape, device, memory_format)
-            fns[name] = inference_fn(m, x)
+            fns[name] = amp_call(inference_fn(m, x), device)
             fns[name]()
         full_results = interleaved(fns, rounds, iters, device, bar)
         full_results = dict(times=full_results, shapes=shapes)
@@ -203,11 +233,13 @@ def measure_memory(models, sizes, device, memory_format, repeats):
     mem = {}
     for shape in sizes:
         x = make_input(shape, device, memory_format)
-        infer = {n: inference_fn(m, x) for n, m in models.items()}
+        infer = {n: amp_call(inference_fn(m, x), device)
+                 for n, m in models.items()}
         for fn in infer.values():  # oneDNN's primitive caches
             fn()
         mem_inf = peak_memory_interleaved(infer, repeats, device, bar)
-        train = {n: train_step_fn(m, x) for n, m in models.items()}
+        train = {n: amp_call(train_step_fn(m, x), device)
+                 for n, m in models.items()}
         for fn in train.values():  # creates the optimizer's momentum
             fn()
         mem_trn = peak_memory_interleaved(train, repeats, device, bar)
@@ -242,6 +274,8 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'- command: `python tools/analysis_tools/benchmark.py'
         f'{" --quick" if args.quick else ""}'
         f'{" --channels-last" if args.channels_last else ""}'
+        f'{" --amp" if args.amp else ""}'
+        f'{" --library " + args.library if args.library != "mmdet" else ""}'
         f'{" --sizes " if args.sizes else ""}'
         f'{" ".join("x".join(map(str, v)) for v in args.sizes or ())}'
         f'{f" --rounds {args.rounds}" if args.rounds else ""}'
