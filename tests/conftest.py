@@ -25,6 +25,16 @@ def build_backbone(lib, **cfg):
     return build_in_scope(lib, cfg)
 
 
+def assert_same_features(a, b, x):
+    """Two backbones in eval mode compute the same features of ``x`` (the
+    libraries' ``train()`` returns None: not chained)."""
+    a.eval()
+    b.eval()
+    with torch.no_grad():
+        for p, q in zip(a(x), b(x)):
+            torch.testing.assert_close(p, q)
+
+
 @pytest.fixture(scope='module')
 def workspace(tmp_path_factory):
     """A folder holding ``data/demo`` (the small generated demo data), used

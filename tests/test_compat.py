@@ -276,7 +276,7 @@ def test_revert_sync_batchnorm_keeps_the_split_sb_norm():
     mmseg's init_model and the inferencers do on a CPU), computes what the
     same backbone built with BN computes; mmengine's own _BatchNormXd
     forward fails on it."""
-    from conftest import build_backbone
+    from conftest import assert_same_features, build_backbone
     from mmengine.model import revert_sync_batchnorm
     from mmengine.model.utils import _BatchNormXd
     torch.manual_seed(0)
@@ -286,12 +286,7 @@ def test_revert_sync_batchnorm_keeps_the_split_sb_norm():
                           norm_cfg=dict(type='SyncBN'))
     sync.load_state_dict(bn.state_dict())
     reverted = revert_sync_batchnorm(sync)
-    bn.eval()
-    reverted.eval()
-    x = torch.randn(2, 3, 64, 64)
-    with torch.no_grad():
-        for a, b in zip(bn(x), reverted(x)):
-            torch.testing.assert_close(a, b)
+    assert_same_features(bn, reverted, torch.randn(2, 3, 64, 64))
     norm = reverted.layer1[0].bn1
     assert type(norm) is _BatchNormXd and hasattr(norm, 'sb_norm')
     with pytest.raises(RuntimeError, match='running_mean should contain'):

@@ -333,7 +333,7 @@ def test_deep_stem_loads_across_the_two_layouts(src, dst):
     (``stem.{3i}`` conv, ``stem.{3i+1}`` norm), three ``ConvModule`` in
     mmpretrain (``stem.{i}.conv`` / ``.bn``). A state dict of either layout
     loads strictly into the other and computes the same features."""
-    from conftest import build_backbone
+    from conftest import assert_same_features, build_backbone
     torch.manual_seed(0)
     source = build_backbone(src, type='SBResNetV1c', depth=18,
                             out_indices=(0, 1, 2, 3))
@@ -352,9 +352,4 @@ def test_deep_stem_loads_across_the_two_layouts(src, dst):
                         'num_batches_tracked'} if src in flat
                        else {'conv', 'bn'})
     target.load_state_dict(source.state_dict(), strict=True)
-    source.eval()
-    target.eval()
-    x = torch.randn(1, 3, 64, 64)
-    with torch.no_grad():
-        for a, b in zip(source(x), target(x)):
-            torch.testing.assert_close(a, b)
+    assert_same_features(source, target, torch.randn(1, 3, 64, 64))
