@@ -120,6 +120,10 @@ def assert_sb_is_there(backbone: nn.Module, x: torch.Tensor,
                 f'zeroing the SB maps of {name} does not change the output'
     if not grads:
         return
+    # in training mode: the norms use the batch's statistics, so no SB
+    # reduction is dead by chance (with fixed statistics a block's reduced
+    # channels can all sit below zero, and ReLU passes no gradient)
+    backbone.train()
     backbone.zero_grad(set_to_none=True)
     sum(o.float().square().mean() for o in _flat(forward(backbone, x))) \
         .backward()

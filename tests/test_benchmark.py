@@ -13,7 +13,7 @@ def test_benchmark_quick_writes_table_and_plot(tmp_path):
     proc = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
                                   'benchmark.py'), '--quick',
-         '--out-dir', str(tmp_path)],
+         '--rounds', '1', '--iters', '1', '--out-dir', str(tmp_path)],
         capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     table = (tmp_path / 'benchmark.md').read_text()

@@ -25,8 +25,9 @@ if "$PY" -c "import mmcv.ops" >/dev/null 2>&1; then LIB=mmdet; else LIB=mmpretra
 
 if [ "${1:-}" = "--quick" ]; then
   WORK=${WORK}_quick
-  "$PY" tools/analysis_tools/benchmark.py --quick --amp --channels-last \
-    --library "$LIB" --no-full-models --rounds 1 --iters 1 --out-dir "$WORK"
+  "$PY" tools/analysis_tools/benchmark.py --amp --channels-last \
+    --library "$LIB" --no-full-models --sizes 2x64x64 --rounds 1 --iters 1 \
+    --out-dir "$WORK"
   "$PY" tools/analysis_tools/paper_chain.py --dry-run --work-dir "$WORK/chain" \
     --steps in1k_r50_sb_8xb128-lamb-300e_authors
   echo "gpu_measure --quick: done (CPU fallback; no GPU figure written)"
