@@ -25,6 +25,20 @@ def build_backbone(lib, **cfg):
     return build_in_scope(lib, cfg)
 
 
+def load_tool(relpath):
+    """A tool script (``tools/...py``, ``demo/...py``) loaded as a module
+    from its file, a fresh module each call: its ``main(argv)``,
+    ``parse_args`` and helpers."""
+    import importlib.util
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    name = '_tool_' + relpath.replace('/', '_').replace('.', '_')
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(repo, relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def assert_same_features(a, b, x):
     """Two backbones in eval mode compute the same features of ``x`` (the
     libraries' ``train()`` returns None: not chained)."""

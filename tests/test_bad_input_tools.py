@@ -7,7 +7,6 @@ process (their ``main(argv)``), so a check whose call is removed from a tool
 turns its rows red. The table's two forward-time rows (``input_channels``,
 ``input_dims``) are checked inside the backbone's ``forward`` and no tool
 feeds it its own tensors: they stay in test_bad_input.py."""
-import importlib.util
 import json
 import os.path as osp
 import re
@@ -15,6 +14,7 @@ import shutil
 
 import pytest
 import torch
+from conftest import load_tool
 from test_bad_input import CASES
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -28,11 +28,7 @@ TOOLS = dict(train='tools/train.py', test='tools/test.py',
 
 def run(tool, *argv):
     """``main(argv)`` of a tool script, loaded from its file."""
-    spec = importlib.util.spec_from_file_location(
-        f'_tool_{tool}', osp.join(REPO, TOOLS[tool]))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main(list(argv))
+    return load_tool(TOOLS[tool]).main(list(argv))
 
 
 def child(tmp, base, text):

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -49,14 +50,8 @@ def test_benchmark_quick_writes_table_and_plot(tmp_path):
 
 def test_cost_breakdown_zeroes_only_the_branch(capsys):
     """The breakdown's third model keeps SB's channels but not its branch."""
-    import importlib.util
-
     import torch
-    spec = importlib.util.spec_from_file_location(
-        'sb_cost_breakdown',
-        osp.join(REPO, 'tools', 'analysis_tools', 'sb_cost_breakdown.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/analysis_tools/sb_cost_breakdown.py')
     for extra in ([], ['--train']):
         tool.main(['--shape', '2,3,64,64', '--rounds', '1'] + extra)
         out = capsys.readouterr().out
@@ -147,12 +142,7 @@ def test_fixed_heap_threshold_reads_live_memory_only():
 
 
 def test_sizes_argument():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool',
-        osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/analysis_tools/benchmark.py')
     args = tool.parse_args(['--sizes', '8x224x224', '1X800x1216'])
     assert args.sizes == [(8, 224, 224), (1, 800, 1216)]
     for bad in ('224x224', '8x0x224', '8xax2'):
@@ -169,13 +159,8 @@ def test_each_row_reports_its_own_model(tmp_path, monkeypatch):
     10 n + 5 MiB training step) and every row must show its model's. The memory
     readings take the real path (``--memory-only`` and its JSON), in this
     process instead of a fresh one."""
-    import importlib.util
     import json
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool',
-        osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/analysis_tools/benchmark.py')
     order = {}
 
     def rank(name):
