@@ -2,7 +2,6 @@
 determinism, read by the stock dataset classes), block plugins (NL / GC after
 any block), the ERF tool, and the study runner end to end (--quick)."""
 import filecmp
-import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -12,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import LIBRARIES, build_backbone
+from conftest import LIBRARIES, build_backbone, load_tool
 
 from sb_mm.datasets.generators import long_range as lr
 
@@ -20,11 +19,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool(f'tools/analysis_tools/{name}.py')
 
 
 @pytest.fixture(scope='module')

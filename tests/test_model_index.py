@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import yaml
+from conftest import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -76,8 +77,7 @@ FLOPS_CHECKED = ('configs/in1k_r50_sb.py', 'configs/coco_maskrcnn_r50_sb.py',
 
 @pytest.mark.slow
 def test_metafile_figures_are_what_get_flops_measures():
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    from get_flops import complexity
+    complexity = load_tool('tools/analysis_tools/get_flops.py').complexity
     for m in metafile_models():
         if m['Config'] not in FLOPS_CHECKED:
             continue
@@ -205,8 +205,7 @@ def test_metafile_flops_hold_what_sb_adds(config):
     """Independent of the counter: the entry's FLOPs minus those of the
     same model with SB off (counted now) is what SB adds by hand count (the
     counter also counts SB's norm, pooling and resize: up to 10% more)."""
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    from get_flops import complexity
+    complexity = load_tool('tools/analysis_tools/get_flops.py').complexity
     meta = {m['Config']: m['Metadata'] for m in metafile_models()}[config]
     shape = meta['Input Shape']
     got = meta['FLOPs']
@@ -222,8 +221,7 @@ def test_every_classification_entry_has_the_counters_flops():
     """The classifiers are cheap to count: all of them, against stale
     figures (in1k_r50_sb, the detector and the segmentor: the test above
     with the stock tools)."""
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    from get_flops import complexity
+    complexity = load_tool('tools/analysis_tools/get_flops.py').complexity
     for m in metafile_models():
         name = osp.basename(m['Config'])
         if not name.startswith(('in1k_', 'cifar100_')) or \

@@ -173,9 +173,8 @@ def test_paper_chain_dry_run_end_to_end(tmp_path):
     (data, size, batch, length and AMP changed, as printed), every
     downstream backbone loads its pretraining checkpoint with no missing or
     unexpected key, and the plan lists the commands of every step."""
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    from conftest import run_tool
-    from paper_chain import STEPS
+    from conftest import load_tool, run_tool
+    STEPS = load_tool('tools/analysis_tools/paper_chain.py').STEPS
     out = run_tool(REPO, osp.join(REPO, 'tools', 'analysis_tools',
                                   'paper_chain.py'), '--dry-run',
                    '--work-dir', str(tmp_path), timeout=2400)
