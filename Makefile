@@ -1,6 +1,9 @@
 # Front door: every target first brings .venv up to date (idempotent).
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+# the slow suite: one test file per worker process, at most 4 (2 here); the
+# 25 slowest tests are listed at the end
+SLOW_ARGS ?= -n auto --maxprocesses 4 --dist loadfile --durations 25
 
 .PHONY: venv lint test test-fast test-slow demo benchmark mutation clean-venv
 
@@ -14,13 +17,13 @@ lint: venv
 # The test command CI runs: lint, the fast suite, then the marked end-to-end tests.
 test: lint
 	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
-	$(PY) -m pytest tests -m slow $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m slow $(SLOW_ARGS) $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
 test-slow: venv
-	$(PY) -m pytest tests -m slow $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m slow $(SLOW_ARGS) $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf .venv
@@ -50,6 +53,9 @@ MUTATION_JOBS ?= 2
 mutation: venv
 	.venv/bin/pip install -q -r requirements/mutation.txt
 	rm -rf mutants
-	.venv/bin/mutmut run --max-children $(MUTATION_JOBS)
+	# one thread per process: mutmut forks each mutant's run from a process
+	# that has run torch, and a child forked after OpenMP started its
+	# threads can hang in its first parallel op (then counted a timeout)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children $(MUTATION_JOBS)
 	.venv/bin/mutmut results --all true | tail -n +1 > work_dirs/mutation_results.txt || true
 	@echo "survivors: .venv/bin/mutmut results; one mutant: .venv/bin/mutmut show NAME"
