@@ -207,12 +207,25 @@ def test_block_plugins_by_block_index():
                        sb_stages=(False, ) * 4, block_plugins=[
                            dict(cfg=dict(type='ContextBlock', ratio=.25),
                                 stages=(False, False, True, False),
-                                blocks=[0, 2, -1])])
+                                blocks=[-6, 2, -1])])
     placed = sorted(name for name, _ in m.named_modules()
                     if name.endswith('_after_block'))
     assert placed == ['layer3.0.context_block_after_block',
                       'layer3.2.context_block_after_block',
                       'layer3.5.context_block_after_block']
+    # 'last': the last block of a stage of 3 only; the plugin is built for
+    # the bottleneck's output (conv3's 256 channels, not conv2's 64)
+    m = build_backbone('mmdet', type='SBResNet', depth=50,
+                       sb_stages=(False, ) * 4, block_plugins=[
+                           dict(cfg=dict(type='ContextBlock', ratio=.25),
+                                stages=(True, False, False, False),
+                                blocks='last')])
+    placed = [name for name, _ in m.named_modules()
+              if name.endswith('_after_block')]
+    assert placed == ['layer1.2.context_block_after_block']
+    assert m.layer1[2].context_block_after_block.in_channels == 256
+    m.eval()  # (mmdet's ResNet.train returns None)
+    assert m(torch.randn(1, 3, 32, 32))[0].shape == (1, 256, 8, 8)
 
 
 def test_block_plugins_name_their_mistakes():
@@ -229,9 +242,16 @@ def test_block_plugins_name_their_mistakes():
     with pytest.raises(ValueError, match="blocks must be 'all', 'last' or"):
         build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
             dict(cfg=dict(type='ContextBlock', ratio=.25), blocks=[True])])
-    with pytest.raises(ValueError, match='each entry is dict'):
+    for spec in (dict(type='ContextBlock'),  # no cfg
+                 dict(cfg=dict(type='ContextBlock', ratio=.25), where=1)):
+        with pytest.raises(ValueError,
+                           match=r'^block_plugins: each entry is dict\('):
+            build_backbone('mmdet', type='SBResNet', depth=18,
+                           block_plugins=[spec])
+    with pytest.raises(ValueError, match='^block_plugins: cfg must be a '
+                       'dict with a type, got {'):
         build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
-            dict(type='ContextBlock')])
+            dict(cfg=dict(ratio=.25))])
 
 
 # -- the effective receptive field --------------------------------------------

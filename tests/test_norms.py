@@ -5,7 +5,12 @@ import torch
 import torch.nn as nn
 from conftest import LIBRARIES, build_backbone
 
-from sb_mm.layers.norm_with_spatial_bias import attach_sb_norm
+from sb_mm.layers.norm_with_spatial_bias import (
+    NORM_TENSORS,
+    attach_sb_norm,
+    merge_norm_state,
+    split_norm_state,
+)
 
 
 def _split_of(one: nn.BatchNorm2d, channels: int, cls=None):
@@ -100,10 +105,41 @@ def test_checkpoints_of_the_one_norm_layout_still_load(lib):
     assert not result.missing_keys and not result.unexpected_keys
     for key, value in trained.state_dict().items():
         assert torch.equal(fresh.state_dict()[key], value), key
+    # merge_norm_state (the converters' way back to that layout) gives it
+    merged, state = [], dict(trained.state_dict())
+    bases = sorted({k.split('sb_norm.')[0] for k in state if 'sb_norm.' in k})
+    for base in bases:
+        merged += merge_norm_state(state, base)
+    assert state.keys() == old.keys()
+    for key, value in old.items():
+        assert torch.equal(state[key], value), key
+    assert merged == [f'{b}{t}' for b in bases for t in NORM_TENSORS]
     x = torch.randn(2, 3, 64, 80)
     trained.eval()
     fresh.eval()
     torch.testing.assert_close(fresh(x)[-1], trained(x)[-1])
+
+
+def test_split_and_merge_norm_state_by_hand():
+    """One norm over C + m saved as one layer <-> the stock norm over C and
+    ``sb_norm`` over m, per tensor; with and without affine parameters."""
+    full = {f'n.{t}': torch.arange(7.) + 10 * i
+            for i, t in enumerate(NORM_TENSORS)}
+    full['n.num_batches_tracked'] = torch.tensor(5)
+    for keep in (NORM_TENSORS, NORM_TENSORS[2:]):  # BN, BN(affine=False)
+        original = {k: v for k, v in full.items()
+                    if k.split('.')[-1] in keep + ('num_batches_tracked', )}
+        state = {k: v.clone() for k, v in original.items()}
+        assert split_norm_state(state, 'n.', 4) == [f'n.{t}' for t in keep]
+        for t in keep:
+            assert torch.equal(state[f'n.{t}'], original[f'n.{t}'][:4])
+            assert torch.equal(state[f'n.sb_norm.{t}'],
+                               original[f'n.{t}'][4:])
+        assert int(state['n.sb_norm.num_batches_tracked']) == 5
+        assert split_norm_state(state, 'n.', 4) == []  # already split
+        assert merge_norm_state(state, 'n.') == [f'n.{t}' for t in keep]
+        assert state.keys() == original.keys()
+        assert all(torch.equal(state[k], v) for k, v in original.items())
 
 
 GN_CASES = [

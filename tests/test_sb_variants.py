@@ -193,6 +193,37 @@ def test_add_to_output_learns_while_the_branch_is_closed():
                        for b in blocks)
 
 
+@pytest.mark.parametrize('as_list', [False, True])
+def test_add_to_output_starts_at_zero_unless_pretrained(tmp_path, as_list):
+    """init_weights: the library's Kaiming rule re-initialises every conv,
+    then ``sb_to_output`` goes back to zero; a Pretrained ``init_cfg`` (a
+    dict, or one entry of a list) keeps what it loaded."""
+    def to_output(model):
+        return {k: v for k, v in model.state_dict().items()
+                if 'sb_to_output' in k}
+
+    torch.manual_seed(0)
+    trained = _basic_sb(add_to_output=True)
+    with torch.no_grad():
+        for tensor in to_output(trained).values():
+            tensor.normal_()
+    path = tmp_path / 'trained.pth'
+    torch.save(dict(state_dict=trained.state_dict()), path)
+    fresh = _basic_sb(add_to_output=True)
+    fresh.init_weights()
+    assert len(to_output(fresh)) == 8
+    assert all(float(v.abs().max()) == 0 for v in to_output(fresh).values())
+    init = dict(type='Pretrained', checkpoint=str(path))
+    loaded = build_backbone(
+        'mmdet', type='SBResNet', depth=18, base_channels=16, num_stages=2,
+        strides=(1, 2), dilations=(1, 1), out_indices=(0, 1),
+        sb_cfg=dict(add_to_output=True),
+        init_cfg=[init] if as_list else init)
+    loaded.init_weights()
+    for key, value in to_output(trained).items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+
+
 def test_add_to_output_is_checked():
     with pytest.raises(ValueError, match='add_to_output must be a bool'):
         _basic_sb(add_to_output='yes')

@@ -188,9 +188,33 @@ def test_invalid_settings_name_the_argument(kwargs, name):
         SpatialBias(**args)
 
 
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
 @pytest.mark.parametrize('hw',
                          [(4, 4), (33, 47), (56, 56), (10, 10), (7, 130)])
-def test_exportable_pool_equals_adaptive_pool(hw):
-    x = torch.randn(2, 5, *hw)
+def test_exportable_pool_equals_adaptive_pool(hw, dtype):
+    """Same values and dtype (the pooling matrices follow the input's)."""
+    x = torch.randn(2, 5, *hw, dtype=dtype)
     torch.testing.assert_close(adaptive_avg_pool_exportable(x, 10),
                                F.adaptive_avg_pool2d(x, 10))
+
+
+def test_forward_plain_resizes_to_the_size_asked():
+    """``forward_plain`` (the reference formulation) honours ``out_size``
+    as ``forward`` does, and defaults to the input's size."""
+    sb = SpatialBias(16, fused=False).eval()
+    x = torch.randn(2, 16, 12, 9)
+    for out_size in [(5, 7), (12, 9), None]:
+        out = sb.forward_plain(x, out_size)
+        assert out.shape == (2, 3, *(out_size or (12, 9)))
+        torch.testing.assert_close(out, sb(x, out_size))
+
+
+def test_repr_states_the_settings():
+    """What ``print(model)`` shows of each SB layer; ``shared_mix`` only
+    where it is on."""
+    assert SpatialBias(16, grid_size=7).extra_repr() == (
+        'in_channels=16, reduced_channels=5, grid_size=7, kernel_size=3, '
+        'out_channels=3, fused=True')
+    assert SpatialBias(8, 6, fused=False, shared_mix=True).extra_repr() == (
+        'in_channels=8, reduced_channels=6, grid_size=10, kernel_size=3, '
+        'out_channels=4, fused=False, shared_mix=True')

@@ -1,0 +1,163 @@
+"""The in-place class swaps of ``sb_mm.layers``: each ``attach_*`` turns a
+module into ``<its class><suffix>``, one class per (mixin, class), named and
+documented for ``print(model)`` and published in the layer's module so that a
+model pickles; its forward passes every extra argument of the module's own
+forward through; the parts it adds take the module's dtype and geometry; a
+block that keeps its conv's maps for one forward lets them go after it."""
+import pickle
+import sys
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from sb_mm.layers import (
+    SpatialBias,
+    attach_sb_input,
+    attach_sb_norm,
+    attach_spatial_bias,
+    widen_conv_input,
+)
+from sb_mm.layers.after_block_plugins import attach_after_block
+from sb_mm.layers.conv_with_spatial_bias import attach_spatial_bias_from_input
+from sb_mm.layers.maps_to_output import attach_maps_to_output
+
+
+class ScaledConv(nn.Conv2d):
+    """A conv whose forward takes more than ``x`` (as some of mmcv's do)."""
+
+    def forward(self, x, scale=1.0, *, shift=0.0):
+        return super().forward(x) * scale + shift
+
+
+class ToyBlock(nn.Module):
+    """A residual block whose forward takes more than ``x``; conv2 emits
+    the SB maps, conv3 reads them."""
+
+    def __init__(self, channels=8, maps=3):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 1)
+        self.conv2 = ScaledConv(channels, channels, 3, padding=1)
+        self.conv3 = nn.Conv2d(channels + maps, channels, 1)
+
+    def forward(self, x, scale=1.0, *, shift=0.0):
+        out = self.conv2(self.conv1(x), scale, shift=shift)
+        return x + self.conv3(out)
+
+
+def _sb(channels=8):
+    return SpatialBias(channels).eval()
+
+
+def _swapped():
+    """(module after its swap, class name, module, docstring) per swap."""
+    block = ToyBlock()
+    attach_spatial_bias(block.conv2, _sb())
+    attach_maps_to_output(block, 'conv2', 3, 8)
+    plugged = ToyBlock()
+    attach_after_block(plugged, dict(type='ContextBlock', ratio=1 / 4))
+    return [
+        (attach_sb_input(ScaledConv(4, 6, 3, padding=1), 3),
+         'ScaledConvWithSpatialBiasInput', 'sb_mm.layers.widen',
+         'ScaledConv that also takes spatial-bias maps through sb_input.'),
+        (attach_spatial_bias(ScaledConv(8, 6, 3, padding=1), _sb()),
+         'ScaledConvWithSpatialBias', 'sb_mm.layers.conv_with_spatial_bias',
+         'ScaledConv that also emits spatial-bias maps.'),
+        (attach_spatial_bias_from_input(
+            widen_conv_input(ScaledConv(8, 6, 1), 3), _sb(),
+            nn.BatchNorm2d(3)),
+         'ScaledConvWithSpatialBiasFromInput',
+         'sb_mm.layers.conv_with_spatial_bias',
+         'ScaledConv that also reads the spatial-bias maps of its input.'),
+        (attach_sb_norm(nn.BatchNorm2d(6), 3), 'BatchNorm2dWithSpatialBias',
+         'sb_mm.layers.norm_with_spatial_bias',
+         'BatchNorm2d that also normalises spatial-bias maps.'),
+        (block, 'ToyBlockWithSBToOutput', 'sb_mm.layers.maps_to_output',
+         'ToyBlock that also adds its spatial-bias maps to its output.'),
+        (plugged, 'ToyBlockWithPlugins', 'sb_mm.layers.after_block_plugins',
+         'ToyBlock followed by plugin layers.'),
+    ]
+
+
+@pytest.mark.parametrize('index', range(6))
+def test_swapped_classes_are_named_published_and_pickle(index):
+    module, name, home, doc = _swapped()[index]
+    cls = type(module)
+    assert (cls.__name__, cls.__qualname__, cls.__module__, cls.__doc__) == (
+        name, name, home, doc)
+    assert getattr(sys.modules[home], name) is cls
+    assert type(_swapped()[index][0]) is cls  # one class, made once
+    copy = pickle.loads(pickle.dumps(module))
+    assert type(copy) is cls
+    for (k, a), b in zip(module.state_dict().items(),
+                         copy.state_dict().values()):
+        assert torch.equal(a, b), k
+
+
+def test_swapped_convs_pass_the_extra_arguments_through():
+    """``conv(x, 2.0, shift=0.5)`` reaches the conv's own forward."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 7, 9, 8)
+
+    widened = attach_sb_input(ScaledConv(4, 6, 3, padding=1), 3)
+    expected = (F.conv2d(x[:, :4], widened.weight, widened.bias, padding=1)
+                * 2.0 + 0.5 +
+                F.conv2d(x[:, 4:], widened.sb_input.weight, padding=1))
+    torch.testing.assert_close(widened(x, 2.0, shift=0.5), expected)
+
+    x = torch.randn(2, 8, 9, 8)
+    emitting = attach_spatial_bias(ScaledConv(8, 6, 3, padding=1), _sb())
+    out = emitting(x, 2.0, shift=0.5)
+    stock = F.conv2d(x, emitting.weight, emitting.bias, padding=1) * 2 + .5
+    torch.testing.assert_close(out, torch.cat([stock, emitting.sb(x)], 1))
+
+    norm = nn.BatchNorm2d(3).eval()
+    with torch.no_grad():
+        norm.running_mean.uniform_(-1, 1)
+    reading = attach_spatial_bias_from_input(
+        widen_conv_input(ScaledConv(8, 6, 1), 3), _sb(), norm)
+    maps = torch.relu(norm(reading.sb(x)))
+    expected = F.conv2d(torch.cat([x, maps], 1), reading.weight,
+                        reading.bias) * 2.0 + 0.5
+    torch.testing.assert_close(reading(x, 2.0, shift=0.5), expected)
+
+
+def test_maps_to_output_block_passes_arguments_and_lets_the_maps_go():
+    torch.manual_seed(0)
+    block = ToyBlock()
+    attach_spatial_bias(block.conv2, _sb())
+    conv = attach_maps_to_output(block, 'conv2', 3, 8)
+    with torch.no_grad():
+        conv.weight.normal_()
+        conv.bias.normal_()
+    x = torch.randn(2, 8, 12, 10)
+    out = block(x, 2.0, shift=0.5)
+    maps = block.conv2.sb(block.conv1(x), (12, 10))
+    expected = ToyBlock.forward(block, x, 2.0, shift=0.5) + conv(maps)
+    torch.testing.assert_close(out, expected)
+    # the conv keeps no maps outside the block's forward
+    assert block.conv2.sb_keep_maps is False
+    assert block.conv2.sb_last_maps is None
+
+
+def test_sb_input_takes_the_convs_dtype_and_geometry():
+    """A float64, dilated conv: ``sb_input`` has its dtype, stride, padding
+    and dilation, and no bias (the stock conv has it)."""
+    conv = nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2).double()
+    attach_sb_input(conv, 3)
+    sb_input = conv.sb_input
+    assert sb_input.weight.dtype == torch.float64 and sb_input.bias is None
+    assert (sb_input.stride, sb_input.padding, sb_input.dilation) == (
+        (2, 2), (2, 2), (2, 2))
+    x = torch.randn(2, 7, 11, 9, dtype=torch.float64)
+    expected = (F.conv2d(x[:, :4], conv.weight, conv.bias, 2, 2, 2) +
+                F.conv2d(x[:, 4:], sb_input.weight, None, 2, 2, 2))
+    torch.testing.assert_close(conv(x), expected)
+
+
+def test_sb_from_input_names_a_conv_of_the_wrong_width():
+    with pytest.raises(ValueError, match=r'^attach_spatial_bias_from_input: '
+                       r'conv has 8 inputs, expected 8 \+ 3 maps'):
+        attach_spatial_bias_from_input(nn.Conv2d(8, 6, 1), _sb(),
+                                       nn.BatchNorm2d(3))
