@@ -80,8 +80,28 @@ def _swapped():
     ]
 
 
+@pytest.fixture
+def fresh_classes(monkeypatch):
+    """The swapped classes made afresh in this test (restored after it):
+    ``mixed_class`` caches one class per (mixin, class) for the process, so
+    without this the classes an earlier test made would be checked, not
+    the code that makes them."""
+    from sb_mm.layers import mixed_class
+    for made in list(mixed_class._CACHE.values()):
+        monkeypatch.delattr(sys.modules[made.__module__], made.__name__,
+                            raising=False)
+    fresh = {}
+    monkeypatch.setattr(mixed_class, '_CACHE', fresh)
+    yield
+    for made in fresh.values():  # what this test published goes again
+        home = sys.modules.get(made.__module__)
+        if getattr(home, made.__name__, None) is made:
+            delattr(home, made.__name__)
+
+
 @pytest.mark.parametrize('index', range(6))
-def test_swapped_classes_are_named_published_and_pickle(index):
+def test_swapped_classes_are_named_published_and_pickle(index,
+                                                        fresh_classes):
     module, name, home, doc = _swapped()[index]
     cls = type(module)
     assert (cls.__name__, cls.__qualname__, cls.__module__, cls.__doc__) == (

@@ -3,6 +3,7 @@ small ``sb_norm`` over the m SB maps, for every norm a config uses."""
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from conftest import LIBRARIES, build_backbone
 
 from sb_mm.layers.norm_with_spatial_bias import (
@@ -56,6 +57,40 @@ def test_split_batch_norm_is_one_batch_norm_over_all_channels(momentum, cls):
     split.eval()
     x = torch.randn(2, 11, 5, 6)
     torch.testing.assert_close(one(x), split(x))
+    assert int(split.num_batches_tracked) == 3  # not counted in eval
+
+
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('kwargs', [
+    dict(eps=1e-3), dict(affine=False), dict(track_running_stats=False),
+    dict(affine=False, track_running_stats=False)])
+def test_split_batch_norm_settings_run_as_one_batch_norm(kwargs, train):
+    """Any BatchNorm setting (eps, no affine parameters, no running
+    statistics): the split norm computes one BN over C + m, in one
+    ``F.batch_norm`` call (the stock layer and its ``sb_norm`` run fused)."""
+    torch.manual_seed(0)
+    one = nn.BatchNorm2d(8 + 3, **kwargs).train(train)
+    split = attach_sb_norm(nn.BatchNorm2d(8, **kwargs), 3).train(train)
+    if one.running_mean is not None:
+        with torch.no_grad():
+            for layer in (one, split, split.sb_norm):
+                layer.running_var.uniform_(0.5, 2)
+            one.running_var.copy_(torch.cat([split.running_var,
+                                             split.sb_norm.running_var]))
+    calls = []
+    batch_norm = F.batch_norm
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return batch_norm(*args, **kw)
+
+    x = torch.randn(4, 11, 5, 6) * 0.01  # small: eps matters
+    expected = one(x)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(F, 'batch_norm', counted)
+        out = split(x)
+    torch.testing.assert_close(out, expected)
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
@@ -140,6 +175,10 @@ def test_split_and_merge_norm_state_by_hand():
         assert merge_norm_state(state, 'n.') == [f'n.{t}' for t in keep]
         assert state.keys() == original.keys()
         assert all(torch.equal(state[k], v) for k, v in original.items())
+    # a norm of the stock width: nothing to split, no sb_norm key made
+    stock = {k: v[:4] if v.dim() else v for k, v in full.items()}
+    assert split_norm_state(stock, 'n.', 4) == []
+    assert stock.keys() == full.keys()
 
 
 GN_CASES = [

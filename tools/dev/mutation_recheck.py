@@ -1,0 +1,62 @@
+"""Runs tests again against mutants that a ``make mutation`` pass left alive.
+
+    python tools/dev/mutation_recheck.py MUTANTS_DIR TEST ... < names.txt
+
+``MUTANTS_DIR`` is the ``mutants/`` folder a mutmut run made (its copy of
+``sb_mm`` holds every mutant behind mutmut's trampolines); the mutant names
+come one per line on stdin (``mutmut results`` lists them). For each name the
+given tests run in this process, ``-x``, with that mutant switched on
+(``MUTANT_UNDER_TEST``), and a line says ``killed NAME (first failure)`` or
+``SURVIVED NAME``; the tests first run once with no mutant and must pass.
+
+Imports are paid once, so a few seconds a mutant instead of mutmut's
+per-function test selection. As under mutmut (whose children fork from a
+process that ran every test), state a module keeps for the process - caches
+- carries over from one run to the next: a test that checks code behind a
+cache must empty it (see ``tests/test_class_swaps.py``). Run it from outside
+the repository, so that ``import sb_mm`` finds the mutants' copy.
+"""
+import contextlib
+import io
+import os
+import sys
+
+
+def run(tests, mutant):
+    os.environ['MUTANT_UNDER_TEST'] = mutant
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        import pytest
+        code = pytest.main(['-q', '-x', '-p', 'no:randomly', '-p',
+                            'no:cacheprovider', *tests])
+    first = next((line for line in out.getvalue().splitlines()
+                  if line.startswith(('FAILED', 'ERROR'))), '')
+    return code, first, out.getvalue()
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) < 2:
+        raise SystemExit(__doc__)
+    mutants_dir, tests = os.path.abspath(argv[0]), argv[1:]
+    if not os.path.isdir(os.path.join(mutants_dir, 'sb_mm')):
+        raise SystemExit(f'{mutants_dir} holds no sb_mm: not a mutmut '
+                         'mutants/ folder')
+    sys.path.insert(0, mutants_dir)
+    import sb_mm
+    if not sb_mm.__file__.startswith(mutants_dir):
+        raise SystemExit(f'sb_mm imports from {sb_mm.__file__}, not from the '
+                         'mutants: run this from outside the repository')
+    names = [line.strip() for line in sys.stdin if line.strip()]
+    code, _, text = run(tests, 'none')
+    if code != 0:
+        raise SystemExit('the tests fail with no mutant:\n' + text[-3000:])
+    print(f'clean run passed; {len(names)} mutants', flush=True)
+    for name in names:
+        code, first, _ = run(tests, name)
+        print(f'killed   {name}  ({first[:110]})' if code else
+              f'SURVIVED {name}', flush=True)
+
+
+if __name__ == '__main__':
+    main()
