@@ -175,6 +175,13 @@ def test_split_and_merge_norm_state_by_hand():
         assert merge_norm_state(state, 'n.') == [f'n.{t}' for t in keep]
         assert state.keys() == original.keys()
         assert all(torch.equal(state[k], v) for k, v in original.items())
+    # a norm without running statistics (track_running_stats=False)
+    affine = {k: full[k] for k in ('n.weight', 'n.bias')}
+    state = dict(affine)
+    assert split_norm_state(state, 'n.', 4) == ['n.weight', 'n.bias']
+    assert merge_norm_state(state, 'n.') == ['n.weight', 'n.bias']
+    assert state.keys() == affine.keys()
+    assert all(torch.equal(state[k], v) for k, v in affine.items())
     # a norm of the stock width: nothing to split, no sb_norm key made
     stock = {k: v[:4] if v.dim() else v for k, v in full.items()}
     assert split_norm_state(stock, 'n.', 4) == []
