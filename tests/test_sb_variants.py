@@ -131,10 +131,11 @@ def test_gradient_hook_row_share_sees_positions_without_gradient():
 
 
 # -- add_to_output: the maps also reach the residual sum --------------------
-def _basic_sb(lib='mmdet', **sb_cfg):
+def _basic_sb(lib='mmdet', init_cfg=None, **sb_cfg):
+    extra = {} if init_cfg is None else dict(init_cfg=init_cfg)
     return build_backbone(lib, type='SBResNet', depth=18, base_channels=16,
                           num_stages=2, strides=(1, 2), dilations=(1, 1),
-                          out_indices=(0, 1), sb_cfg=sb_cfg)
+                          out_indices=(0, 1), sb_cfg=sb_cfg, **extra)
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
@@ -214,11 +215,8 @@ def test_add_to_output_starts_at_zero_unless_pretrained(tmp_path, as_list):
     assert len(to_output(fresh)) == 8
     assert all(float(v.abs().max()) == 0 for v in to_output(fresh).values())
     init = dict(type='Pretrained', checkpoint=str(path))
-    loaded = build_backbone(
-        'mmdet', type='SBResNet', depth=18, base_channels=16, num_stages=2,
-        strides=(1, 2), dilations=(1, 1), out_indices=(0, 1),
-        sb_cfg=dict(add_to_output=True),
-        init_cfg=[init] if as_list else init)
+    loaded = _basic_sb(init_cfg=[init] if as_list else init,
+                       add_to_output=True)
     loaded.init_weights()
     for key, value in to_output(trained).items():
         assert torch.equal(loaded.state_dict()[key], value), key
