@@ -30,7 +30,10 @@ LOOPS = {
                      'default_hooks.checkpoint.max_keep_ckpts=-1',
                      # workers started each epoch: their generators are
                      # seeded per epoch, not carried (README)
-                     'train_dataloader.persistent_workers=False'],
+                     'train_dataloader.persistent_workers=False',
+                     # 4 iterations an epoch (of the 50 small training
+                     # pictures): what resuming needs is epochs, not length
+                     'train_dataloader.dataset.indices=16'],
                     'epoch_{}.pth', 'epoch_3.pth'),
     'iter-mmseg': ('ade20k_upernet_sb_demo.py',
                    ['train_cfg.max_iters=6', 'train_cfg.val_interval=2',

@@ -11,14 +11,15 @@
 #   bash tools/gpu_measure.sh --quick    # CPU fallback (CI): small sizes
 #
 # With mmcv-lite (no compiled ops: mmdet / mmseg cannot build) only the
-# backbones and the ImageNet / CIFAR steps run; CHAIN_STEPS picks the steps.
+# backbones and the ImageNet / CIFAR steps run; CHAIN_STEPS picks the steps
+# (with --quick: the SB ImageNet step unless CHAIN_STEPS says otherwise).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 cd "$HERE/.."
 PY=${PYTHON:-python}
 OUT=${OUT:-docs/en/results}
 WORK=${WORK:-work_dirs/gpu_measure}
-CHAIN_STEPS=${CHAIN_STEPS:-in1k_r50_sb_8xb128-lamb-300e_authors cifar100_r50_sb_8xb16_paper}
+GPU_STEPS="in1k_r50_sb_8xb128-lamb-300e_authors cifar100_r50_sb_8xb16_paper"
 # mmdet's ResNet (with the GC row) where mmcv's compiled ops exist, else
 # mmpretrain's
 if "$PY" -c "import mmcv.ops" >/dev/null 2>&1; then LIB=mmdet; else LIB=mmpretrain; fi
@@ -28,8 +29,9 @@ if [ "${1:-}" = "--quick" ]; then
   "$PY" tools/analysis_tools/benchmark.py --amp --channels-last \
     --library "$LIB" --no-full-models --sizes 2x64x64 --rounds 1 --iters 1 \
     --out-dir "$WORK"
+  # shellcheck disable=SC2086
   "$PY" tools/analysis_tools/paper_chain.py --dry-run --work-dir "$WORK/chain" \
-    --steps in1k_r50_sb_8xb128-lamb-300e_authors
+    --steps ${CHAIN_STEPS:-in1k_r50_sb_8xb128-lamb-300e_authors}
   echo "gpu_measure --quick: done (CPU fallback; no GPU figure written)"
   exit 0
 fi
@@ -43,5 +45,5 @@ mkdir -p "$OUT"
   echo; cat "$WORK/benchmark.md"; } > "$OUT/benchmark_gpu.md"
 # shellcheck disable=SC2086
 "$PY" tools/analysis_tools/paper_chain.py --dry-run --work-dir "$WORK/chain" \
-  --steps $CHAIN_STEPS | tee "$OUT/paper_chain_dry_run_gpu.txt"
+  --steps ${CHAIN_STEPS:-$GPU_STEPS} | tee "$OUT/paper_chain_dry_run_gpu.txt"
 echo "wrote $OUT/benchmark_gpu.md and $OUT/paper_chain_dry_run_gpu.txt"

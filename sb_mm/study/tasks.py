@@ -75,6 +75,15 @@ def run_dir(work_dir: str, task: str, model: str, seed: int) -> str:
 #: named plans: several (tasks, models, seeds) groups run as one study
 #: (``long_range_study.py --plan NAME``), each reproducing a documented table
 PLANS = dict(
+    # the slow suite's end-to-end check (with --quick): every model on the
+    # classification task, ResNet and SB through the mmseg and mmdet tasks
+    # (each task's metric, cue-swapped evaluation and report once)
+    smoke=[
+        dict(tasks=('xor_in1k', ), models=MODELS,
+             seeds=(0, ), swapped='first'),
+        dict(tasks=('cue_ade', 'cue_coco'), models=('r', 'sb'), seeds=(0, ),
+             swapped='first'),
+    ],
     # issue 19 (docs/en/results/sb_detection_study.md): SB variants on the
     # detection task with GC beside them, 5 seeds each; then the same 5
     # seeds of each variant on the classification and segmentation tasks
