@@ -188,6 +188,20 @@ def test_split_and_merge_norm_state_by_hand():
     assert stock.keys() == full.keys()
 
 
+def test_sb_norm_for_a_split_norm_is_of_the_stock_type():
+    """Asked for the maps' norm beside a norm that is already split (its
+    class the mixed one), ``sb_norm_for`` makes one of the stock type with
+    the same settings."""
+    from sb_mm.layers import sb_norm_for
+    norm = attach_sb_norm(nn.BatchNorm2d(8, eps=1e-3, momentum=0.3,
+                                         affine=False), 3)
+    assert type(norm) is not nn.BatchNorm2d
+    new = sb_norm_for(norm, 2)
+    assert type(new) is nn.BatchNorm2d and new.num_features == 2
+    assert (new.eps, new.momentum, new.affine, new.track_running_stats) == \
+        (1e-3, 0.3, False, True)
+
+
 GN_CASES = [
     dict(norm_cfg=dict(type='GN', num_groups=32, requires_grad=True)),
     dict(norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),

@@ -121,6 +121,8 @@ def test_fused_forward_equals_plain_formulation(shape, out_size,
 @pytest.mark.parametrize('norm_cfg', [
     dict(type='GN', num_groups=1),  # not foldable: applied as a module
     dict(type='BN', affine=False),  # folds without gamma / beta
+    # no running statistics: batch statistics in eval too, nothing to fold
+    dict(type='BN', track_running_stats=False),
 ])
 @pytest.mark.parametrize('train', [True, False])
 def test_fused_forward_other_norms(norm_cfg, train):
@@ -129,6 +131,18 @@ def test_fused_forward_other_norms(norm_cfg, train):
     plain.train(train)
     x = torch.randn(2, 8, 19, 23)
     torch.testing.assert_close(fused(x), plain(x), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('train', [True, False])
+def test_fused_forward_folds_the_batch_norm_in_eval_only(train):
+    """With running statistics in eval mode the BN is folded into the
+    reduction conv (the BN module does not run); in training it runs."""
+    fused, _ = _fused_and_plain(8)
+    fused.train(train)
+    ran = []
+    fused.reduce.bn.register_forward_hook(lambda *a: ran.append(1))
+    fused(torch.randn(2, 8, 19, 23))
+    assert bool(ran) == train
 
 
 def test_fused_forward_other_sizes():
@@ -218,3 +232,92 @@ def test_repr_states_the_settings():
     assert SpatialBias(8, 6, fused=False, shared_mix=True).extra_repr() == (
         'in_channels=8, reduced_channels=6, grid_size=10, kernel_size=3, '
         'out_channels=4, fused=False, shared_mix=True')
+
+
+def test_cat_channels_keeps_the_first_tensors_memory_format():
+    """channels_last out when the first tensor is (whatever the maps
+    suggest: one map is contiguous in both formats), NCHW otherwise (also
+    for a one-channel first tensor, contiguous in both); the values of
+    ``torch.cat``."""
+    from sb_mm.layers.memory_format import cat_channels
+    features = torch.randn(2, 4, 5, 6)
+    one_map = torch.randn(2, 1, 5, 6)
+    maps = torch.randn(2, 3, 5, 6).contiguous(
+        memory_format=torch.channels_last)
+    cases = [  # (tensors, channels_last out)
+        ([features.contiguous(memory_format=torch.channels_last), one_map],
+         True),
+        ([features, maps], False),
+        ([torch.randn(2, 1, 5, 6), torch.randn(2, 3, 5, 6)], False),
+    ]
+    for tensors, channels_last in cases:
+        out = cat_channels(tensors)
+        torch.testing.assert_close(out, torch.cat(tensors, dim=1))
+        assert out.is_contiguous() != channels_last
+        assert out.is_contiguous(
+            memory_format=torch.channels_last) == channels_last
+
+
+def test_pointwise_conv_takes_the_batched_product_where_it_is_faster(
+        monkeypatch):
+    """A batch of NCHW inputs goes through one batched matrix product; one
+    image, or channels_last, through the conv; the values are the conv's."""
+    from sb_mm.layers import spatial_bias
+    calls = []
+    conv2d = F.conv2d
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape)
+        return conv2d(*args, **kwargs)
+    monkeypatch.setattr(spatial_bias.F, 'conv2d', counted)
+    bias = torch.randn(5)
+    for x, through_conv in [
+            (torch.randn(2, 16, 7, 9), False),
+            (torch.randn(3, 1, 7, 9), False),  # one input channel
+            (torch.randn(1, 16, 7, 9), True),
+            (torch.randn(2, 16, 7, 9).contiguous(
+                memory_format=torch.channels_last), True)]:
+        weight = torch.randn(5, x.shape[1], 1, 1)
+        calls.clear()
+        out = spatial_bias.pointwise_conv(x, weight, bias)
+        assert bool(calls) == through_conv, x.shape
+        torch.testing.assert_close(out, conv2d(x, weight, bias))
+
+
+def test_fold_batch_norm_with_a_conv_bias():
+    """``bn(conv(x))`` as one conv, for a conv with and without bias."""
+    from sb_mm.layers.spatial_bias import fold_batch_norm
+    bn = torch.nn.BatchNorm2d(5).eval()
+    with torch.no_grad():
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.uniform_(0.5, 2)
+        bn.bias.uniform_(-1, 1)
+    x = torch.randn(2, 8, 6, 7)
+    weight = torch.randn(5, 8, 1, 1)
+    for bias in (torch.randn(5), None):
+        folded = fold_batch_norm(weight, bias, bn)
+        torch.testing.assert_close(F.conv2d(x, *folded),
+                                   bn(F.conv2d(x, weight, bias)))
+
+
+def test_onnx_export_pools_with_the_exportable_pooling(monkeypatch):
+    """While exporting to ONNX the grid pooling is the matrix form (the
+    same values); ``tests/test_export.py`` exports for real (slow)."""
+    from sb_mm.layers import spatial_bias
+    sb = SpatialBias(16, grid_size=4).eval()
+    x = torch.randn(2, 16, 11, 13)
+    expected = sb(x)
+    pooled = []
+    exportable = spatial_bias.adaptive_avg_pool_exportable
+
+    def recorded(*args):
+        pooled.append(args)
+        return exportable(*args)
+    monkeypatch.setattr(spatial_bias, 'adaptive_avg_pool_exportable',
+                        recorded)
+    sb(x)
+    assert not pooled  # the pooling module outside an export
+    monkeypatch.setattr(torch.onnx, 'is_in_onnx_export', lambda: True)
+    torch.testing.assert_close(sb(x), expected)
+    assert len(pooled) == 1 and pooled[0][1] == 4
