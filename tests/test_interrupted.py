@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 # name -> (config, --cfg-options, checkpoint of step k, final checkpoint)
 LOOPS = {
     'epoch-mmdet': ('coco_maskrcnn_sb_demo.py',
-                    ['train_cfg.max_epochs=3', 'train_cfg.val_interval=1',
+                    ['train_cfg.max_epochs=2', 'train_cfg.val_interval=1',
                      'default_hooks.checkpoint.max_keep_ckpts=-1',
                      # workers started each epoch: their generators are
                      # seeded per epoch, not carried (README)
@@ -34,7 +34,7 @@ LOOPS = {
                      # 4 iterations an epoch (of the 50 small training
                      # pictures): what resuming needs is epochs, not length
                      'train_dataloader.dataset.indices=16'],
-                    'epoch_{}.pth', 'epoch_3.pth'),
+                    'epoch_{}.pth', 'epoch_2.pth'),
     'iter-mmseg': ('ade20k_upernet_sb_demo.py',
                    ['train_cfg.max_iters=6', 'train_cfg.val_interval=2',
                     'default_hooks.checkpoint.interval=2'],

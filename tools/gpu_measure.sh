@@ -26,7 +26,7 @@ if "$PY" -c "import mmcv.ops" >/dev/null 2>&1; then LIB=mmdet; else LIB=mmpretra
 
 if [ "${1:-}" = "--quick" ]; then
   WORK=${WORK}_quick
-  "$PY" tools/analysis_tools/benchmark.py --amp --channels-last \
+  "$PY" tools/analysis_tools/benchmark.py --quick --amp --channels-last \
     --library "$LIB" --no-full-models --sizes 2x64x64 --rounds 1 --iters 1 \
     --out-dir "$WORK"
   # shellcheck disable=SC2086
