@@ -181,3 +181,34 @@ def test_sb_from_input_names_a_conv_of_the_wrong_width():
                        r'conv has 8 inputs, expected 8 \+ 3 maps'):
         attach_spatial_bias_from_input(nn.Conv2d(8, 6, 1), _sb(),
                                        nn.BatchNorm2d(3))
+
+
+def test_widen_conv_input_copies_all_but_the_weight(monkeypatch):
+    """The widened conv: the same class and settings, its own bias, a new
+    weight of C_in + m columns (both initialised by the conv's
+    ``reset_parameters``); the old weight is not copied on the way (a fifth
+    of the config corpus's build time) and the original conv is left as it
+    was."""
+    conv = ScaledConv(8, 6, 3, padding=1, bias=True)
+    conv.weight.requires_grad_(False)
+    conv.note = ['an attribute of the instance']
+    before = {k: v.clone() for k, v in conv.state_dict().items()}
+    copied = []
+    deepcopy = nn.Parameter.__deepcopy__
+
+    def recorded(self, memo):
+        copied.append(tuple(self.shape))
+        return deepcopy(self, memo)
+    monkeypatch.setattr(nn.Parameter, '__deepcopy__', recorded)
+    new = widen_conv_input(conv, 3)
+    assert copied == [(6, )]  # the bias only
+    assert type(new) is ScaledConv and new.in_channels == 11
+    assert new.weight.shape == (6, 11, 3, 3)
+    assert not new.weight.requires_grad
+    assert (new.stride, new.padding, new.note) == (conv.stride,
+                                                   conv.padding, conv.note)
+    assert new.bias.shape == (6, )
+    assert new.bias.data_ptr() != conv.bias.data_ptr()
+    assert conv.in_channels == 8 and conv.weight.shape == (6, 8, 3, 3)
+    assert all(torch.equal(v, before[k])
+               for k, v in conv.state_dict().items())
