@@ -238,7 +238,7 @@ def test_sb_backbone(case, **example):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('case', SLOW, ids=lambda c: f'{c[0]}-{c[1]}')
-@settings(max_examples=15)
+@settings(max_examples=12)
 @given(**backbone_examples)
 @example(**PAPER_EXAMPLE)
 def test_sb_backbone_more(case, **example):
