@@ -8,7 +8,8 @@ run it, under autocast (mixed precision, float32 weights) for the
 backbones, and as a bfloat16 module for the layer alone.
 
 CI runs a fixed, derandomised set of examples (profile ``ci``; the fast
-tier a few per property, ``-m slow`` more and deeper backbones). For a
+tier a few per property and one ResNet-18 a library, ``-m slow`` the deeper
+backbones of the other families, 12 examples each). For a
 fresh random search: ``HYPOTHESIS_PROFILE=explore pytest tests/test_fuzz.py``.
 """
 import copy

@@ -36,9 +36,9 @@ LOOPS = {
                      'train_dataloader.dataset.indices=16'],
                     'epoch_{}.pth', 'epoch_2.pth'),
     'iter-mmseg': ('ade20k_upernet_sb_demo.py',
-                   ['train_cfg.max_iters=6', 'train_cfg.val_interval=2',
+                   ['train_cfg.max_iters=4', 'train_cfg.val_interval=2',
                     'default_hooks.checkpoint.interval=2'],
-                   'iter_{}.pth', 'iter_6.pth'),
+                   'iter_{}.pth', 'iter_4.pth'),
 }
 STEP = {'epoch-mmdet': 1, 'iter-mmseg': 2}  # the first checkpoint's step
 

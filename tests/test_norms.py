@@ -202,6 +202,39 @@ def test_sb_norm_for_a_split_norm_is_of_the_stock_type():
         (1e-3, 0.3, False, True)
 
 
+def test_sb_norm_for_other_norms_is_a_group_norm_with_their_settings():
+    """Beside a norm that is not a BatchNorm the maps get GroupNorm(1, m):
+    eps and affine as the norm's (LayerNorm says affine as
+    ``elementwise_affine``), the defaults where it has neither, and the
+    norm's ``requires_grad``."""
+    from sb_mm.layers import sb_norm_for
+
+    class Scale(nn.Module):  # a norm-like layer with neither setting
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(8))
+
+    frozen = nn.GroupNorm(4, 8, eps=1e-3)
+    frozen.weight.requires_grad_(False)
+    cases = [  # (norm, eps, affine, weight requires_grad)
+        (nn.GroupNorm(4, 8, eps=1e-3, affine=False), 1e-3, False, None),
+        (frozen, 1e-3, True, False),
+        (nn.LayerNorm(8, eps=1e-4, elementwise_affine=False), 1e-4, False,
+         None),
+        (nn.LayerNorm(8), 1e-5, True, True),
+        (Scale(), 1e-5, True, True),
+    ]
+    for norm, eps, affine, grad in cases:
+        new = sb_norm_for(norm, 3)
+        assert type(new) is nn.GroupNorm, norm
+        assert (new.num_groups, new.num_channels, new.eps, new.affine) == \
+            (1, 3, eps, affine), norm
+        if affine:
+            assert new.weight.requires_grad == grad, norm
+            # each norm's bias trains, or it has none
+            assert new.bias.requires_grad
+
+
 GN_CASES = [
     dict(norm_cfg=dict(type='GN', num_groups=32, requires_grad=True)),
     dict(norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),

@@ -58,10 +58,11 @@ def parse_args(argv=None):
     p.add_argument('--doc', default=None,
                    help='also copy the table and figures into this docs root '
                    '(docs/en: results/ and figures/)')
-    p.add_argument('--swapped-seeds', choices=('first', 'all'),
+    p.add_argument('--swapped-seeds', choices=('first', 'all', 'none'),
                    default='first',
                    help='evaluate the cue-swapped pictures for the first '
-                   'seed of each model (default) or for every seed')
+                   'seed of each model (default), for every seed or for '
+                   'none')
     p.add_argument('--plan', choices=sorted(PLANS), default=None,
                    help='run a named plan of several (tasks, models, seeds) '
                    'groups instead of --tasks / --models / --seeds (see '
@@ -121,8 +122,8 @@ def main(argv=None):
     # study model, cue swapped
     swap_jobs = [(t, m, s) for g in groups for t in g['tasks']
                  for m in g['models']
-                 for s in (g['seeds'] if g['swapped'] == 'all'
-                           else g['seeds'][:1])
+                 for s in dict(all=g['seeds'], first=g['seeds'][:1],
+                               none=())[g['swapped']]
                  if TASKS[t]['data'] and (t, m) not in CONTROLS]
 
     def swap(job):
