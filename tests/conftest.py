@@ -39,6 +39,20 @@ def load_tool(relpath):
     return module
 
 
+def record_calls(monkeypatch, owner, name):
+    """Replaces ``owner.name`` (through ``monkeypatch``) by a wrapper that
+    appends each call's positional arguments to the returned list, then
+    calls the original."""
+    original = getattr(owner, name)
+    calls = []
+
+    def recorded(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(owner, name, recorded)
+    return calls
+
+
 def assert_same_features(a, b, x):
     """Two backbones in eval mode compute the same features of ``x`` (the
     libraries' ``train()`` returns None: not chained)."""

@@ -11,6 +11,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from conftest import record_calls
 
 from sb_mm.layers import (
     SpatialBias,
@@ -193,15 +194,9 @@ def test_widen_conv_input_copies_all_but_the_weight(monkeypatch):
     conv.weight.requires_grad_(False)
     conv.note = ['an attribute of the instance']
     before = {k: v.clone() for k, v in conv.state_dict().items()}
-    copied = []
-    deepcopy = nn.Parameter.__deepcopy__
-
-    def recorded(self, memo):
-        copied.append(tuple(self.shape))
-        return deepcopy(self, memo)
-    monkeypatch.setattr(nn.Parameter, '__deepcopy__', recorded)
+    copied = record_calls(monkeypatch, nn.Parameter, '__deepcopy__')
     new = widen_conv_input(conv, 3)
-    assert copied == [(6, )]  # the bias only
+    assert [tuple(p.shape) for p, _ in copied] == [(6, )]  # the bias only
     assert type(new) is ScaledConv and new.in_channels == 11
     assert new.weight.shape == (6, 11, 3, 3)
     assert not new.weight.requires_grad

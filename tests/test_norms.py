@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from conftest import LIBRARIES, build_backbone
+from conftest import LIBRARIES, build_backbone, record_calls
 
 from sb_mm.layers.norm_with_spatial_bias import (
     NORM_TENSORS,
@@ -77,17 +77,10 @@ def test_split_batch_norm_settings_run_as_one_batch_norm(kwargs, train):
                 layer.running_var.uniform_(0.5, 2)
             one.running_var.copy_(torch.cat([split.running_var,
                                              split.sb_norm.running_var]))
-    calls = []
-    batch_norm = F.batch_norm
-
-    def counted(*args, **kw):
-        calls.append(1)
-        return batch_norm(*args, **kw)
-
     x = torch.randn(4, 11, 5, 6) * 0.01  # small: eps matters
     expected = one(x)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(F, 'batch_norm', counted)
+        calls = record_calls(mp, F, 'batch_norm')
         out = split(x)
     torch.testing.assert_close(out, expected)
     assert len(calls) == 1

@@ -262,14 +262,11 @@ def test_pointwise_conv_takes_the_batched_product_where_it_is_faster(
         monkeypatch):
     """A batch of NCHW inputs goes through one batched matrix product; one
     image, or channels_last, through the conv; the values are the conv's."""
-    from sb_mm.layers import spatial_bias
-    calls = []
-    conv2d = F.conv2d
+    from conftest import record_calls
 
-    def counted(*args, **kwargs):
-        calls.append(args[0].shape)
-        return conv2d(*args, **kwargs)
-    monkeypatch.setattr(spatial_bias.F, 'conv2d', counted)
+    from sb_mm.layers import spatial_bias
+    conv2d = F.conv2d
+    calls = record_calls(monkeypatch, spatial_bias.F, 'conv2d')
     bias = torch.randn(5)
     for x, through_conv in [
             (torch.randn(2, 16, 7, 9), False),
@@ -304,18 +301,14 @@ def test_fold_batch_norm_with_a_conv_bias():
 def test_onnx_export_pools_with_the_exportable_pooling(monkeypatch):
     """While exporting to ONNX the grid pooling is the matrix form (the
     same values); ``tests/test_export.py`` exports for real (slow)."""
+    from conftest import record_calls
+
     from sb_mm.layers import spatial_bias
     sb = SpatialBias(16, grid_size=4).eval()
     x = torch.randn(2, 16, 11, 13)
     expected = sb(x)
-    pooled = []
-    exportable = spatial_bias.adaptive_avg_pool_exportable
-
-    def recorded(*args):
-        pooled.append(args)
-        return exportable(*args)
-    monkeypatch.setattr(spatial_bias, 'adaptive_avg_pool_exportable',
-                        recorded)
+    pooled = record_calls(monkeypatch, spatial_bias,
+                          'adaptive_avg_pool_exportable')
     sb(x)
     assert not pooled  # the pooling module outside an export
     monkeypatch.setattr(torch.onnx, 'is_in_onnx_export', lambda: True)
