@@ -283,6 +283,36 @@ def test_nan_and_inf_inputs_propagate_without_error():
     assert not torch.isfinite(out[-1]).all()
 
 
+# the ways the libraries build a stem: conv1 a Conv2d (mmdet, mmpretrain,
+# mmpretrain's CIFAR stem), a deep stem whose first module is a Conv2d
+# (mmseg V1c) or a ConvModule (mmpretrain V1d)
+STEMS = [('mmdet', 'SBResNet', dict(depth=18)),
+         ('mmseg', 'SBResNetV1c', dict(depth=18)),
+         ('mmpretrain', 'SBResNet', dict(depth=18)),
+         ('mmpretrain', 'SBResNetV1d', dict(depth=18)),
+         ('mmpretrain', 'SBResNet_CIFAR', dict(depth=18))]
+
+
+@pytest.mark.parametrize('lib,name,kw', STEMS,
+                         ids=[f'{lib}-{name}' for lib, name, _ in STEMS])
+def test_wrong_input_is_named_whatever_the_stem(lib, name, kw):
+    """The channel check reads the stem the backbone was built with (here
+    in_channels=4, so 3 channels are wrong), and a 3-D input is named;
+    the whole message, with the backbone's type."""
+    model = build_backbone(lib, type=name, in_channels=4, **kw)
+    model.eval()
+    with pytest.raises(ValueError) as info:
+        model(torch.zeros(1, 3, 32, 32))
+    assert str(info.value) == (
+        f'{name}: the input has 3 channels, the backbone was built with '
+        'in_channels=4')
+    with pytest.raises(ValueError) as info:
+        model(torch.zeros(4, 32, 32))
+    assert str(info.value) == (
+        f'{name}: expected a (B, C, H, W) input, got shape (4, 32, 32)')
+    assert model(torch.zeros(1, 4, 32, 32))[-1].shape[:2] == (1, 512)
+
+
 def test_common_errors_page_matches_the_cases():
     text = open(osp.join(REPO, 'docs', 'en', 'notes',
                          'common_errors.md')).read()

@@ -6,6 +6,7 @@ forward through; the parts it adds take the module's dtype and geometry; a
 block that keeps its conv's maps for one forward lets them go after it."""
 import pickle
 import sys
+import types
 
 import pytest
 import torch
@@ -116,6 +117,35 @@ def test_swapped_classes_are_named_published_and_pickle(index,
         assert torch.equal(a, b), k
 
 
+def _class_from(module, name='Conv'):
+    return type(name, (nn.Conv2d, ), {'__module__': module})
+
+
+class _Mixin:
+    pass
+
+
+def test_mixed_class_names_a_clash_by_the_classes_module(fresh_classes,
+                                                         monkeypatch):
+    """Two classes of one name (as two libraries' ``ResNet``): the first
+    is published as ``<name><suffix>``, the second with its module path
+    in front; one class per (mixin, class); a class that has the mixin
+    already is its own answer."""
+    from sb_mm.layers.mixed_class import mixed_class
+    home = types.ModuleType('sb_home')
+    monkeypatch.setitem(sys.modules, 'sb_home', home)
+    first, second = _class_from('lib_a.convs'), _class_from('lib_b.models.c')
+    a = mixed_class(_Mixin, first, 'Plus', 'with more.', 'sb_home')
+    b = mixed_class(_Mixin, second, 'Plus', 'with more.', 'sb_home')
+    assert (a.__name__, b.__name__) == ('ConvPlus', 'lib_b_models_c_ConvPlus')
+    assert (home.ConvPlus, home.lib_b_models_c_ConvPlus) == (a, b)
+    assert b.__qualname__ == b.__name__ and b.__module__ == 'sb_home'
+    assert b.__mro__[1:3] == (_Mixin, second) and b.__doc__ == (
+        'Conv with more.')
+    assert mixed_class(_Mixin, second, 'Plus', 'x', 'sb_home') is b
+    assert mixed_class(_Mixin, a, 'Plus', 'x', 'sb_home') is a
+
+
 def test_swapped_convs_pass_the_extra_arguments_through():
     """``conv(x, 2.0, shift=0.5)`` reaches the conv's own forward."""
     torch.manual_seed(0)
@@ -182,6 +212,47 @@ def test_sb_from_input_names_a_conv_of_the_wrong_width():
                        r'conv has 8 inputs, expected 8 \+ 3 maps'):
         attach_spatial_bias_from_input(nn.Conv2d(8, 6, 1), _sb(),
                                        nn.BatchNorm2d(3))
+
+
+class _Wrapped(nn.Module):
+    """A conv wrapper that keeps its conv as ``.conv``: without an
+    ``in_channels`` of its own (as ResNeSt's split-attention conv), or with
+    one that differs from its conv's (it adds 2 coordinate channels to its
+    input, as a CoordConv: the SB layer reads the wrapper's input)."""
+
+    def __init__(self, in_channels, coords=False):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels + 2 * coords, 6, 3, padding=1)
+        if coords:
+            self.in_channels = in_channels
+
+    def forward(self, x):
+        if hasattr(self, 'in_channels'):
+            ys, xs = torch.meshgrid(torch.linspace(-1, 1, x.shape[2]),
+                                    torch.linspace(-1, 1, x.shape[3]),
+                                    indexing='ij')
+            x = torch.cat([x, ys.expand(len(x), 1, -1, -1),
+                           xs.expand(len(x), 1, -1, -1)], 1)
+        return self.conv(x)
+
+
+@pytest.mark.parametrize('conv,expects,message', [
+    (nn.Conv2d(6, 6, 3), 8, 'conv has 6 input channels'),
+    (_Wrapped(6), 8, 'conv has 6 input channels'),  # its conv's
+    (_Wrapped(8, coords=True), 10, 'conv has 8 input channels'),  # its own
+])
+def test_attach_spatial_bias_names_a_conv_of_the_wrong_width(conv, expects,
+                                                             message):
+    with pytest.raises(ValueError) as info:
+        attach_spatial_bias(conv, _sb(expects))
+    assert str(info.value) == (f'attach_spatial_bias: {message}, the spatial '
+                               f'bias expects {expects}')
+
+
+def test_attach_spatial_bias_to_a_wrapper_reads_the_wrappers_input():
+    wrapped = attach_spatial_bias(_Wrapped(8, coords=True), _sb(8))
+    out = wrapped(torch.randn(2, 8, 10, 12))
+    assert out.shape == (2, 6 + 3, 10, 12)
 
 
 def test_widen_conv_input_copies_all_but_the_weight(monkeypatch):

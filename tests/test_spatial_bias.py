@@ -2,6 +2,7 @@ import copy
 
 import pytest
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from sb_mm.layers import SpatialBias
@@ -186,20 +187,64 @@ def test_channels_last():
     torch.testing.assert_close(out, ref)
 
 
-@pytest.mark.parametrize('kwargs,name', [
-    (dict(kernel_size=6), 'kernel_size'),
-    (dict(grid_size=0), 'grid_size'),
-    (dict(reduced_channels=0), 'reduced_channels'),
-    (dict(kernel_size=1.5), 'kernel_size'),
-    (dict(in_channels=0), 'in_channels'),
-    (dict(norm_cfg='BN'), 'norm_cfg'),
-    (dict(fused=1), 'fused'),
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(kernel_size=6),
+     'kernel_size (6) must not exceed reduced_channels (5): the 1-D conv '
+     'runs over the reduced channels without padding'),
+    (dict(grid_size=0), 'grid_size must be >= 1, got 0'),
+    (dict(reduced_channels=0), 'reduced_channels must be >= 1, got 0'),
+    (dict(kernel_size=0), 'kernel_size must be >= 1, got 0'),
+    (dict(in_channels=0), 'in_channels must be >= 1, got 0'),
+    (dict(kernel_size=1.5), 'kernel_size must be an int, got 1.5'),
+    (dict(grid_size=None), 'grid_size must be an int, got None'),
+    (dict(reduced_channels=True), 'reduced_channels must be an int, got True'),
+    (dict(in_channels='16'), "in_channels must be an int, got '16'"),
+    (dict(norm_cfg='BN'), "norm_cfg must be a dict, got 'BN'"),
+    (dict(fused=1), 'fused must be a bool, got 1'),
+    (dict(shared_mix='no'), "shared_mix must be a bool, got 'no'"),
 ])
-def test_invalid_settings_name_the_argument(kwargs, name):
+def test_invalid_settings_name_the_argument(kwargs, message):
+    """The whole message: the layer, the argument, the rule, the value."""
     args = dict(in_channels=16)
     args.update(kwargs)
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError) as info:
         SpatialBias(**args)
+    assert str(info.value) == f'SpatialBias: {message}'
+
+
+def test_smallest_settings_build_and_run():
+    """Every bound is inclusive: one input channel, one reduced channel, a
+    1x1 grid and a kernel as long as the reduced channels are allowed."""
+    sb = SpatialBias(1, reduced_channels=1, grid_size=1, kernel_size=1)
+    assert sb(torch.randn(2, 1, 3, 5)).shape == (2, 1, 3, 5)
+    sb = SpatialBias(4, reduced_channels=3, kernel_size=3)
+    assert sb.out_channels == 1
+    assert sb(torch.randn(1, 4, 6, 6)).shape == (1, 1, 6, 6)
+
+
+@pytest.mark.parametrize('shared_mix', [False, True])
+def test_modules_are_the_papers(shared_mix):
+    """1x1 conv without bias -> BN -> ReLU (in place, as ResNet's) to r
+    channels; pooling to g x g; a Conv1d(N, N, k) with bias over the
+    N = g*g positions; with shared_mix a zero (1, N, k) weight besides."""
+    sb = SpatialBias(16, reduced_channels=6, grid_size=4, kernel_size=2,
+                     shared_mix=shared_mix)
+    conv, norm, act = sb.reduce.conv, sb.reduce.norm, sb.reduce.activate
+    assert (type(conv), conv.in_channels, conv.out_channels,
+            conv.kernel_size, conv.bias) == (nn.Conv2d, 16, 6, (1, 1), None)
+    assert type(norm) is nn.BatchNorm2d and norm.num_features == 6
+    assert type(act) is nn.ReLU and act.inplace is True
+    assert sb.pool.output_size == 4
+    mix = sb.mix
+    assert (type(mix), mix.in_channels, mix.out_channels, mix.kernel_size,
+            mix.padding, tuple(mix.bias.shape)) == (
+                nn.Conv1d, 16, 16, (2, ), (0, ), (16, ))
+    assert sb.out_channels == 5 and sb.shared_mix is shared_mix
+    if shared_mix:
+        assert sb.mix_shared.shape == (1, 16, 2)
+        assert not sb.mix_shared.any()
+    else:
+        assert not hasattr(sb, 'mix_shared')
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])

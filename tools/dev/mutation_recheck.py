@@ -1,6 +1,7 @@
 """Runs tests again against mutants that a ``make mutation`` pass left alive.
 
-    python tools/dev/mutation_recheck.py MUTANTS_DIR TEST ... < names.txt
+    python tools/dev/mutation_recheck.py [--jobs N] MUTANTS_DIR TEST ... \
+        < names.txt
 
 ``MUTANTS_DIR`` is the ``mutants/`` folder a mutmut run made (its copy of
 ``sb_mm`` holds every mutant behind mutmut's trampolines); the mutant names
@@ -10,11 +11,15 @@ given tests run in this process, ``-x``, with that mutant switched on
 ``SURVIVED NAME``; the tests first run once with no mutant and must pass.
 
 Imports are paid once, so a few seconds a mutant instead of mutmut's
-per-function test selection. As under mutmut (whose children fork from a
-process that ran every test), state a module keeps for the process - caches
-- carries over from one run to the next: a test that checks code behind a
-cache must empty it (see ``tests/test_class_swaps.py``). Run it from outside
-the repository, so that ``import sb_mm`` finds the mutants' copy.
+per-function test selection. Each mutant runs in a child forked from the
+process that ran the clean pass (as mutmut does), so what one mutant leaves
+in a module (a class it published, a cache it filled) cannot fail or pass
+the next one's tests; ``--jobs N`` runs N children at a time. As under
+mutmut, state the clean pass left - caches - is what each child starts
+with: a test that checks code behind a cache must empty it (see
+``tests/test_class_swaps.py``). Run it from outside the repository, so that
+``import sb_mm`` finds the mutants' copy, with ``OMP_NUM_THREADS=1`` (a
+child forked after OpenMP started its threads can hang).
 """
 import contextlib
 import io
@@ -34,8 +39,37 @@ def run(tests, mutant):
     return code, first, out.getvalue()
 
 
+def run_forked(tests, mutant):
+    """``run`` in a child process; returns (exit code, first failure)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, report, leave without cleanup
+        os.close(read)
+        try:
+            code, first, _ = run(tests, mutant)
+            os.write(write, f'{int(code)}\t{first}'.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    return pid, read
+
+
+def _report(name, pid, read):
+    with os.fdopen(read) as pipe:
+        text = pipe.read()
+    os.waitpid(pid, 0)
+    code, _, first = text.partition('\t')
+    if not text:  # the child died before it could say
+        code, first = '1', 'the child process died'
+    print(f'killed   {name}  ({first[:110]})' if int(code) else
+          f'SURVIVED {name}', flush=True)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    jobs = 1
+    if argv[:1] == ['--jobs']:
+        jobs, argv = int(argv[1]), argv[2:]
     if len(argv) < 2:
         raise SystemExit(__doc__)
     mutants_dir, tests = os.path.abspath(argv[0]), argv[1:]
@@ -52,10 +86,13 @@ def main(argv=None):
     if code != 0:
         raise SystemExit('the tests fail with no mutant:\n' + text[-3000:])
     print(f'clean run passed; {len(names)} mutants', flush=True)
+    running = []
     for name in names:
-        code, first, _ = run(tests, name)
-        print(f'killed   {name}  ({first[:110]})' if code else
-              f'SURVIVED {name}', flush=True)
+        if len(running) == jobs:
+            _report(*running.pop(0))
+        running.append((name, *run_forked(tests, name)))
+    for job in running:
+        _report(*job)
 
 
 if __name__ == '__main__':

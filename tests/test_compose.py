@@ -1,0 +1,120 @@
+"""``add_spatial_bias``, the one call that puts SB into a block: its
+defaults, the paths it takes (dotted names, conv=None, weight-standardised
+consumers) and the mistakes it names."""
+import pytest
+import torch
+import torch.nn as nn
+from torchvision.models.resnet import Bottleneck
+
+from sb_mm.layers import add_spatial_bias
+from sb_mm.layers.compose import conv_in_channels
+
+
+def _sb_settings(sb):
+    return dict(in_channels=sb.in_channels,
+                reduced_channels=sb.reduced_channels,
+                grid_size=sb.grid_size, kernel_size=sb.kernel_size,
+                fused=sb.fused, shared_mix=sb.shared_mix,
+                mix_shared=hasattr(sb, 'mix_shared'))
+
+
+@pytest.mark.parametrize('conv', ['conv2', None])
+def test_defaults_are_the_papers(conv):
+    """Left out, the settings are the paper's (5 reduced channels, a 10x10
+    grid, a 1-D kernel of 3: 3 maps), fused, one mixing weight a position;
+    with conv=None as with an emitting conv."""
+    block = Bottleneck(256, 64)
+    sb = add_spatial_bias(block, conv=conv, consumer='conv3',
+                          norm='bn2' if conv else None)
+    assert _sb_settings(sb) == dict(
+        in_channels=64, reduced_channels=5, grid_size=10, kernel_size=3,
+        fused=True, shared_mix=False, mix_shared=False)
+    assert sb.out_channels == 3 and block.conv3.in_channels == 67
+
+
+@pytest.mark.parametrize('conv', ['conv2', None])
+def test_settings_reach_the_layer(conv):
+    block = Bottleneck(256, 64)
+    sb = add_spatial_bias(block, conv=conv, consumer='conv3',
+                          norm='bn2' if conv else None, reduced_channels=6,
+                          grid_size=4, kernel_size=2, fused=False,
+                          shared_mix=True)
+    assert _sb_settings(sb) == dict(
+        in_channels=64, reduced_channels=6, grid_size=4, kernel_size=2,
+        fused=False, shared_mix=True, mix_shared=True)
+    assert block.conv3.in_channels == 64 + 5
+    assert block(torch.randn(1, 256, 9, 7)).shape == (1, 256, 9, 7)
+
+
+class _NestedBlock(nn.Module):
+    """Its convs inside a Sequential: the names are dotted paths."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(8, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6),
+            nn.ReLU(), nn.Conv2d(6, 8, 1, bias=False))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def test_dotted_names_reach_modules_inside_containers():
+    block = _NestedBlock()
+    sb = add_spatial_bias(block, conv='body.0', norm='body.1',
+                          consumer='body.3')
+    assert block.body[0].sb is sb
+    assert block.body[3].in_channels == 6 + sb.out_channels
+    assert 'body.3' not in vars(block)  # no attribute named by the path
+    out = block(torch.randn(2, 8, 12, 12))
+    assert out.shape == (2, 8, 12, 12)
+    out.sum().backward()
+    assert sb.mix.weight.grad.abs().sum() > 0
+
+
+def test_weight_standardised_consumer_keeps_its_weight():
+    """A ConvWS2d consumer keeps its weight (and its standardisation) and
+    reads the maps through sb_input; with conv=None it is refused."""
+    from mmcv.cnn import ConvWS2d
+    block = Bottleneck(256, 64)
+    block.conv3 = ConvWS2d(64, 256, 1, bias=False)
+    stock = block.conv3.weight
+    add_spatial_bias(block, conv='conv2', norm='bn2', consumer='conv3')
+    assert block.conv3.weight is stock and block.conv3.in_channels == 64
+    assert block.conv3.sb_input.in_channels == 3
+    refused = Bottleneck(256, 64)
+    refused.conv3 = ConvWS2d(64, 256, 1, bias=False)
+    with pytest.raises(ValueError, match='norm=None and a consumer'):
+        add_spatial_bias(refused, conv=None, consumer='conv3')
+
+
+CONV_NONE_MESSAGE = (
+    'add_spatial_bias: with conv=None the consumer computes and normalises '
+    'the maps itself: give norm=None and a consumer that does not '
+    'standardise its weight')
+
+
+def test_conv_none_with_a_norm_is_named():
+    with pytest.raises(ValueError) as info:
+        add_spatial_bias(Bottleneck(256, 64), conv=None, norm='bn2',
+                         consumer='conv3')
+    assert str(info.value) == CONV_NONE_MESSAGE
+
+
+class _Wrapper(nn.Module):
+    """A conv wrapper that keeps its conv as ``.conv`` and has no
+    ``in_channels`` of its own (as ResNeSt's SplitAttentionConv2d)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(7, 4, 3)
+
+
+def test_conv_in_channels_of_convs_and_wrappers():
+    assert conv_in_channels(nn.Conv2d(5, 4, 3)) == 5
+    assert conv_in_channels(_Wrapper()) == 7
+    with pytest.raises(TypeError) as info:
+        conv_in_channels(nn.ReLU())
+    assert str(info.value) == (
+        "cannot tell the input channels of <class "
+        "'torch.nn.modules.activation.ReLU'>")
