@@ -25,3 +25,42 @@ def test_mutation_recheck_refuses_to_import_the_repositorys_sb_mm(
     tool = load_tool('tools/dev/mutation_recheck.py')
     with pytest.raises(SystemExit, match='not from the mutants'):
         tool.main([str(tmp_path), 'tests/test_norms.py'])
+
+
+def test_mutation_recheck_runs_each_mutant_apart(tmp_path):
+    """A mutant that is killed but leaves state behind in its module (a
+    class it published, a cache it filled) must not fail the next mutant's
+    tests: each runs in its own child of the clean process."""
+    import os
+    import subprocess
+    mutants = tmp_path / 'mutants'
+    (mutants / 'sb_mm').mkdir(parents=True)
+    (mutants / 'sb_mm' / '__init__.py').write_text(
+        'import os\n'
+        'LEFT = []\n'
+        'def value():\n'
+        "    mutant = os.environ['MUTANT_UNDER_TEST']\n"
+        "    if mutant == 'sb_mm.x_value__mutmut_1':\n"
+        '        LEFT.append(1)  # killed, and leaves this behind\n'
+        '        return 0\n'
+        '    return 1\n')
+    (tmp_path / 'test_value.py').write_text(
+        'import sb_mm\n'
+        'def test_value():\n'
+        '    assert sb_mm.value() == 1 and not sb_mm.LEFT\n')
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    for jobs in ('1', '2'):
+        proc = subprocess.run(
+            [sys.executable, os.path.join(
+                os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                'tools', 'dev', 'mutation_recheck.py'), '--jobs', jobs,
+             str(mutants), 'test_value.py'],
+            input='sb_mm.x_value__mutmut_1\nsb_mm.x_value__mutmut_2\n',
+            capture_output=True, text=True, cwd=tmp_path, env=env,
+            timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        lines = proc.stdout.splitlines()
+        assert lines[0] == 'clean run passed; 2 mutants'
+        assert lines[1].startswith('killed   sb_mm.x_value__mutmut_1  '
+                                   '(FAILED test_value.py::test_value')
+        assert lines[2:] == ['SURVIVED sb_mm.x_value__mutmut_2']
