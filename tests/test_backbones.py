@@ -3,7 +3,7 @@ import pickle
 
 import pytest
 import torch
-from conftest import LIBRARIES, build_backbone
+from conftest import LIBRARIES, build_backbone, registry
 
 # (stock type, SB type, extra kwargs) per library; mmdet has no ResNetV1c,
 # its equivalent is ResNet(deep_stem=True).
@@ -293,6 +293,17 @@ def test_parameter_count_matches_authors_sb_resnet50():
                          backbone=dict(type='ResNet', depth=50),
                          neck=dict(type='GlobalAveragePooling'), head=head)
     assert count(clf) == 25_986_620 and count(ref) == 25_557_032
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_positional_arguments_reach_the_library(lib):
+    """``SBResNet(18)`` as ``ResNet(18)``: the library's own positional
+    arguments pass through the mixin."""
+    m = registry(lib)[0].get('SBResNet')(18, sb_stages=(False, True) * 2)
+    assert [len(getattr(m, name)) for name in m.res_layers] == [2] * 4
+    assert m.sb_stages == (False, True, False, True)
+    assert hasattr(m.layer2[0].conv1, 'sb')
+    assert not hasattr(m.layer1[0].conv1, 'sb')
 
 
 def test_basic_block_layout():

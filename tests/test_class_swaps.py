@@ -255,6 +255,42 @@ def test_attach_spatial_bias_to_a_wrapper_reads_the_wrappers_input():
     assert out.shape == (2, 6 + 3, 10, 12)
 
 
+class _FunctionalConv(nn.Module):
+    """A conv that keeps no ``in_channels`` (its weight says it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(6, 8, 3, 3))
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight, padding=1)
+
+
+def test_attach_spatial_bias_to_a_conv_that_keeps_no_width():
+    """Nothing to check the SB layer's width against: attached as given."""
+    conv = attach_spatial_bias(_FunctionalConv(), _sb(8))
+    assert conv(torch.randn(2, 8, 10, 12)).shape == (2, 6 + 3, 10, 12)
+
+
+def test_widen_conv_input_names_what_it_cannot_widen():
+    with pytest.raises(TypeError) as info:
+        widen_conv_input(nn.Linear(4, 4), 3)
+    assert str(info.value) == (
+        "widen_conv_input: expected an nn.Conv2d, got <class "
+        "'torch.nn.modules.linear.Linear'>")
+    with pytest.raises(ValueError) as info:
+        widen_conv_input(nn.Conv2d(4, 4, 3, groups=2), 3)
+    assert str(info.value) == (
+        'widen_conv_input: grouped convs cannot take the spatial-bias maps '
+        '(groups=2)')
+
+
+def test_widen_conv_input_keeps_the_weights_dtype():
+    wide = widen_conv_input(nn.Conv2d(4, 6, 3).double(), 3)
+    assert wide.weight.dtype == torch.float64
+    assert wide.weight.shape == (6, 7, 3, 3)
+
+
 def test_widen_conv_input_copies_all_but_the_weight(monkeypatch):
     """The widened conv: the same class and settings, its own bias, a new
     weight of C_in + m columns (both initialised by the conv's

@@ -72,18 +72,22 @@ def test_dotted_names_reach_modules_inside_containers():
     assert sb.mix.weight.grad.abs().sum() > 0
 
 
-def test_weight_standardised_consumer_keeps_its_weight():
-    """A ConvWS2d consumer keeps its weight (and its standardisation) and
-    reads the maps through sb_input; with conv=None it is refused."""
-    from mmcv.cnn import ConvWS2d
+@pytest.mark.parametrize('ws_type', ['ConvWS', 'ConvAWS'])
+def test_weight_standardised_consumer_keeps_its_weight(ws_type):
+    """A ConvWS2d / ConvAWS2d consumer keeps its weight (and its
+    standardisation) and reads the maps through sb_input; with conv=None
+    it is refused."""
+    from mmcv.cnn import build_conv_layer
     block = Bottleneck(256, 64)
-    block.conv3 = ConvWS2d(64, 256, 1, bias=False)
+    block.conv3 = build_conv_layer(dict(type=ws_type), 64, 256, 1,
+                                   bias=False)
     stock = block.conv3.weight
     add_spatial_bias(block, conv='conv2', norm='bn2', consumer='conv3')
     assert block.conv3.weight is stock and block.conv3.in_channels == 64
     assert block.conv3.sb_input.in_channels == 3
     refused = Bottleneck(256, 64)
-    refused.conv3 = ConvWS2d(64, 256, 1, bias=False)
+    refused.conv3 = build_conv_layer(dict(type=ws_type), 64, 256, 1,
+                                     bias=False)
     with pytest.raises(ValueError, match='norm=None and a consumer'):
         add_spatial_bias(refused, conv=None, consumer='conv3')
 

@@ -245,6 +245,9 @@ def test_modules_are_the_papers(shared_mix):
         assert not sb.mix_shared.any()
     else:
         assert not hasattr(sb, 'mix_shared')
+    sb = SpatialBias(16, norm_cfg=dict(type='GN', num_groups=5))
+    assert type(sb.reduce.norm) is nn.GroupNorm
+    assert sb.reduce.norm.num_groups == 5
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
