@@ -306,6 +306,31 @@ def test_positional_arguments_reach_the_library(lib):
     assert not hasattr(m.layer1[0].conv1, 'sb')
 
 
+def test_blocks_are_told_apart_by_their_convs():
+    """Where SB goes is read from the block's modules: a bottleneck that
+    also keeps convs of its own in ``.convs`` is still a bottleneck (conv2
+    emits, norm2 splits, conv3 reads); one without a ``norm2_name`` gets
+    no split norm; a block with ``convs`` and no ``conv2`` is Res2Net's
+    (conv3 computes the maps from its input)."""
+    import torch.nn as nn
+    m = build_backbone('mmdet', type='SBResNet', depth=50,
+                       sb_stages=(False, ) * 4)
+    block = m.layer1[1]
+    block.convs = nn.ModuleList([nn.Conv2d(64, 64, 3, padding=1)])
+    m._add_spatial_bias(block, 'layer1.1')
+    assert hasattr(block.conv2, 'sb') and block.conv3.in_channels == 67
+    assert block.norm2.sb_norm.num_features == 3
+    block = m.layer1[2]
+    del block.norm2_name
+    m._add_spatial_bias(block, 'layer1.2')
+    assert hasattr(block.conv2, 'sb') and block.conv3.in_channels == 67
+    assert not hasattr(block.bn2, 'sb_norm')
+    res2net = build_backbone('mmdet', type='SBRes2Net', depth=50,
+                             sb_stages=(True, False, False, False))
+    block = res2net.layer1[0]
+    assert not hasattr(block, 'conv2') and hasattr(block.conv3, 'sb')
+
+
 def test_basic_block_layout():
     sb = build_backbone('mmdet', type='SBResNet', depth=18)
     block = sb.layer2[0]
