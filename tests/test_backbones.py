@@ -355,6 +355,19 @@ def test_invalid_arguments_name_the_problem(lib):
                        sb_cfg=dict(kernel_size=7))
 
 
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_frozen_stages_hold_for_sb_from_the_build_on(lib):
+    """The libraries freeze their stages at the end of their __init__,
+    before SB's modules exist: the SB ones of a frozen stage are frozen
+    there too, before any ``train()`` (an optimizer or a parameter count
+    made right after the build sees them frozen)."""
+    sb = build_backbone(lib, type='SBResNet', depth=18, frozen_stages=1)
+    assert hasattr(sb.layer1[0].conv1, 'sb')
+    assert not any(p.requires_grad for p in sb.layer1.parameters())
+    assert not sb.layer1[0].conv1.sb.training
+    assert all(p.requires_grad for p in sb.layer2.parameters())
+
+
 def test_frozen_stages_and_norm_eval():
     sb = build_backbone('mmdet', type='SBResNet', depth=50, frozen_stages=1,
                         norm_eval=True)
