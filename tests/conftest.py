@@ -53,6 +53,28 @@ def record_calls(monkeypatch, owner, name):
     return calls
 
 
+class ConvWrapper(torch.nn.Module):
+    """A conv wrapper that keeps its conv as ``.conv``: without an
+    ``in_channels`` of its own (as ResNeSt's split-attention conv), or with
+    one that differs from its conv's (it adds 2 coordinate channels to its
+    input, as a CoordConv: the SB layer reads the wrapper's input)."""
+
+    def __init__(self, in_channels, coords=False):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(in_channels + 2 * coords, 6, 3, padding=1)
+        if coords:
+            self.in_channels = in_channels
+
+    def forward(self, x):
+        if hasattr(self, 'in_channels'):
+            ys, xs = torch.meshgrid(torch.linspace(-1, 1, x.shape[2]),
+                                    torch.linspace(-1, 1, x.shape[3]),
+                                    indexing='ij')
+            x = torch.cat([x, ys.expand(len(x), 1, -1, -1),
+                           xs.expand(len(x), 1, -1, -1)], 1)
+        return self.conv(x)
+
+
 def assert_same_features(a, b, x):
     """Two backbones in eval mode compute the same features of ``x`` (the
     libraries' ``train()`` returns None: not chained)."""

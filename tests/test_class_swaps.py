@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from conftest import record_calls
+from conftest import ConvWrapper, record_calls
 
 from sb_mm.layers import (
     SpatialBias,
@@ -214,32 +214,10 @@ def test_sb_from_input_names_a_conv_of_the_wrong_width():
                                        nn.BatchNorm2d(3))
 
 
-class _Wrapped(nn.Module):
-    """A conv wrapper that keeps its conv as ``.conv``: without an
-    ``in_channels`` of its own (as ResNeSt's split-attention conv), or with
-    one that differs from its conv's (it adds 2 coordinate channels to its
-    input, as a CoordConv: the SB layer reads the wrapper's input)."""
-
-    def __init__(self, in_channels, coords=False):
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels + 2 * coords, 6, 3, padding=1)
-        if coords:
-            self.in_channels = in_channels
-
-    def forward(self, x):
-        if hasattr(self, 'in_channels'):
-            ys, xs = torch.meshgrid(torch.linspace(-1, 1, x.shape[2]),
-                                    torch.linspace(-1, 1, x.shape[3]),
-                                    indexing='ij')
-            x = torch.cat([x, ys.expand(len(x), 1, -1, -1),
-                           xs.expand(len(x), 1, -1, -1)], 1)
-        return self.conv(x)
-
-
 @pytest.mark.parametrize('conv,expects,message', [
     (nn.Conv2d(6, 6, 3), 8, 'conv has 6 input channels'),
-    (_Wrapped(6), 8, 'conv has 6 input channels'),  # its conv's
-    (_Wrapped(8, coords=True), 10, 'conv has 8 input channels'),  # its own
+    (ConvWrapper(6), 8, 'conv has 6 input channels'),  # its conv's
+    (ConvWrapper(8, coords=True), 10, 'conv has 8 input channels'),  # its own
 ])
 def test_attach_spatial_bias_names_a_conv_of_the_wrong_width(conv, expects,
                                                              message):
@@ -250,7 +228,7 @@ def test_attach_spatial_bias_names_a_conv_of_the_wrong_width(conv, expects,
 
 
 def test_attach_spatial_bias_to_a_wrapper_reads_the_wrappers_input():
-    wrapped = attach_spatial_bias(_Wrapped(8, coords=True), _sb(8))
+    wrapped = attach_spatial_bias(ConvWrapper(8, coords=True), _sb(8))
     out = wrapped(torch.randn(2, 8, 10, 12))
     assert out.shape == (2, 6 + 3, 10, 12)
 

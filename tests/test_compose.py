@@ -4,6 +4,7 @@ consumers) and the mistakes it names."""
 import pytest
 import torch
 import torch.nn as nn
+from conftest import ConvWrapper
 from torchvision.models.resnet import Bottleneck
 
 from sb_mm.layers import add_spatial_bias
@@ -105,18 +106,9 @@ def test_conv_none_with_a_norm_is_named():
     assert str(info.value) == CONV_NONE_MESSAGE
 
 
-class _Wrapper(nn.Module):
-    """A conv wrapper that keeps its conv as ``.conv`` and has no
-    ``in_channels`` of its own (as ResNeSt's SplitAttentionConv2d)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(7, 4, 3)
-
-
 def test_conv_in_channels_of_convs_and_wrappers():
     assert conv_in_channels(nn.Conv2d(5, 4, 3)) == 5
-    assert conv_in_channels(_Wrapper()) == 7
+    assert conv_in_channels(ConvWrapper(7)) == 7  # its conv's
     with pytest.raises(TypeError) as info:
         conv_in_channels(nn.ReLU())
     assert str(info.value) == (

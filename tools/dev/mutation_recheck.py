@@ -6,7 +6,7 @@
 ``MUTANTS_DIR`` is the ``mutants/`` folder a mutmut run made (its copy of
 ``sb_mm`` holds every mutant behind mutmut's trampolines); the mutant names
 come one per line on stdin (``mutmut results`` lists them). For each name the
-given tests run in this process, ``-x``, with that mutant switched on
+given tests run, ``-x``, with that mutant switched on
 (``MUTANT_UNDER_TEST``), and a line says ``killed NAME (first failure)`` or
 ``SURVIVED NAME``; the tests first run once with no mutant and must pass.
 
@@ -40,7 +40,8 @@ def run(tests, mutant):
 
 
 def run_forked(tests, mutant):
-    """``run`` in a child process; returns (exit code, first failure)."""
+    """Starts ``run`` in a child process; returns (its pid, the pipe on
+    which it writes its exit code and first failure, for ``_report``)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: run, report, leave without cleanup
