@@ -15,7 +15,7 @@ from mmpretrain.models.backbones import (
     SEResNet,
     SEResNeXt,
 )
-from mmpretrain.registry import DATASETS, HOOKS, MODELS
+from mmpretrain.registry import DATASETS, HOOKS, MODELS, PARAM_SCHEDULERS
 
 from .datasets.generated_cifar100 import GeneratedCIFAR100
 from .engine.hooks import (
@@ -24,7 +24,10 @@ from .engine.hooks import (
     SBGradientStatsHook,
     SBMapVisualizationHook,
 )
+from .engine.schedulers import TimmCosineLR
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
+from .models.binary_cross_entropy import BinaryCrossEntropyLoss
+from .models.cifar_bottleneck_resnet import CIFARBottleneckResNet
 
 
 @MODELS.register_module()
@@ -91,6 +94,16 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     beside it (no single conv2 to emit them)."""
 
 
+@MODELS.register_module()
+class SBCIFARBottleneckResNet(SpatialBiasResNetMixin, CIFARBottleneckResNet):
+    """The SB paper's CIFAR ResNet (depth 9n + 2, bottleneck; see
+    :class:`~sb_mm.models.cifar_bottleneck_resnet.CIFARBottleneckResNet`)
+    with spatial bias; ``sb_stages`` has one flag per stage (3)."""
+
+
+MODELS.register_module(module=CIFARBottleneckResNet)
+MODELS.register_module(module=BinaryCrossEntropyLoss)
+PARAM_SCHEDULERS.register_module(module=TimmCosineLR)
 DATASETS.register_module(module=GeneratedCIFAR100)
 
 HOOKS.register_module(module=SBMapVisualizationHook)

@@ -9,8 +9,18 @@ backbones, and as a bfloat16 module for the layer alone.
 
 CI runs a fixed, derandomised set of examples (profile ``ci``; the fast
 tier a few per property and one ResNet-18 a library, ``-m slow`` the deeper
-backbones of the other families, 12 examples each). For a
-fresh random search: ``HYPOTHESIS_PROFILE=explore pytest tests/test_fuzz.py``.
+backbones of the other families, 12 examples each), and every example seeds
+torch itself, so its weights and input do not depend on the examples before
+it (a replayed example is the same example). For a fresh random search:
+``HYPOTHESIS_PROFILE=explore pytest tests/test_fuzz.py``.
+
+bfloat16 runs on PyTorch's native CPU kernels, not oneDNN's
+(:func:`bf16_kernels`): on CPUs with AMX (this project's machines), torch
+2.14.1's oneDNN computes some bfloat16 3x3 stride-2 convolutions of narrow
+inputs wrongly and differently from run to run (NaN, 1e37, or errors of the
+order of the outputs), in the stock blocks as in SB's; that made this test
+fail at random (issue 30, docs/en/notes/testing.md#the-fuzz-tests-bfloat16-
+kernels). ``tests/test_onednn_bf16.py`` pins the fault.
 """
 import copy
 import functools
@@ -51,6 +61,14 @@ def sb_settings(draw):
                 grid_size=draw(st.integers(1, 12)))
 
 
+def bf16_kernels(dtype):
+    """The context the bfloat16 examples run in: oneDNN off (PyTorch's native
+    CPU kernels, deterministic and exact to bfloat16's rounding), because
+    oneDNN's AMX bfloat16 convolution is wrong for narrow inputs on this
+    project's CPUs (see the module docstring). float32 keeps oneDNN."""
+    return torch.backends.mkldnn.flags(enabled=dtype != torch.bfloat16)
+
+
 def _close(a, b, dtype):
     """fused vs plain: the same function in another order of operations."""
     a, b = a.float(), b.float()
@@ -89,6 +107,7 @@ def _trains(batch, height, width):
        out_scale=st.sampled_from([None, 0.5, 2]))
 def test_spatial_bias_layer(batch, height, width, channels, cfg, dtype,
                             channels_last, train, out_scale):
+    torch.manual_seed(0)  # this example's own weights and input
     layer = SpatialBias(channels, **cfg).to(dtype).train(train)
     plain = copy.deepcopy(layer)
     x = _input((batch, channels, height, width), dtype, channels_last)
@@ -100,20 +119,21 @@ def test_spatial_bias_layer(batch, height, width, channels, cfg, dtype,
             layer(x, out_size)
         return
 
-    out = layer(x, out_size)
+    with bf16_kernels(dtype):
+        out = layer(x, out_size)
+        ref = plain.forward_plain(x.detach().clone(), out_size)
     m = cfg['reduced_channels'] - cfg['kernel_size'] + 1
     assert out.shape == (batch, m, *(out_size or (height, width)))
     assert out.dtype == dtype and out.isfinite().all()
     _assert_follows_memory_format(x, out)
-
-    ref = plain.forward_plain(x.detach().clone(), out_size)
     assert _close(out, ref, dtype)
     if train:  # both updated the running statistics alike
         bn, bn_plain = layer.reduce.bn, plain.reduce.bn
         assert _close(bn.running_mean, bn_plain.running_mean, dtype)
         assert _close(bn.running_var, bn_plain.running_var, dtype)
 
-    out.float().square().mean().backward()
+    with bf16_kernels(dtype):
+        out.float().square().mean().backward()
     assert x.grad.isfinite().all()
     assert all(p.grad is None or p.grad.isfinite().all()
                for p in layer.parameters())
@@ -155,6 +175,7 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
     if train:
         # every stage's BatchNorm sees batch x (H/32) x (W/32) values
         assume(batch > 1)
+    torch.manual_seed(0)  # this example's own weights and input
     sb = build_backbone(lib, type=sb_type, out_indices=(0, 1, 2, 3),
                         sb_stages=stages, sb_cfg=dict(cfg, fused=fused),
                         **kwargs)
@@ -168,9 +189,9 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
     amp = torch.autocast('cpu', dtype=torch.bfloat16,
                          enabled=dtype == torch.bfloat16)
 
-    with amp:
+    with amp, bf16_kernels(dtype):
         outs = sb(x)
-    with torch.no_grad(), amp:
+    with torch.no_grad(), amp, bf16_kernels(dtype):
         expected = _stock(lib, stock_type, tuple(sorted(kwargs.items())))(
             x[:1].detach())
     assert [o.shape[1:] for o in outs] == [e.shape[1:] for e in expected]
@@ -185,19 +206,16 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
             e.is_contiguous(memory_format=torch.channels_last)
 
     # plain: SpatialBias step by step, split norms as two norms and a concat
-    with amp, mock.patch.object(norm_with_spatial_bias, '_fusable',
-                                lambda *a: False):
+    with amp, bf16_kernels(dtype), mock.patch.object(
+            norm_with_spatial_bias, '_fusable', lambda *a: False):
         refs = plain(x.detach().clone())
     assert all(_close(o, r, dtype) for o, r in zip(outs, refs))
 
-    sum(o.float().square().mean() for o in outs).backward()
+    with bf16_kernels(dtype):
+        sum(o.float().square().mean() for o in outs).backward()
     assert x.grad.isfinite().all()
-    # Under bfloat16 autocast on this CPU, torch's conv weight gradient can
-    # be NaN for a 1x1 map through a stride-2 3x3 conv in the stock blocks
-    # too (SE-ResNet-50, 7x7 input, SB off): only SB's own are asserted there
-    ours = [p for n, p in sb.named_parameters()
-            if dtype == torch.float32 or '.sb' in n]
-    assert all(p.grad is None or p.grad.isfinite().all() for p in ours)
+    assert all(p.grad is None or p.grad.isfinite().all()
+               for p in sb.parameters())
     # SB is really there: where the stages say, every SB parameter in the
     # graph, and changing the output and learning where ReLU cannot zero
     # every map of a block by chance (3 maps or more on a 3 x 3 grid, and

@@ -16,15 +16,19 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PAPER = osp.join(REPO, 'configs', 'paper')
 
-#: the authors' command (timm train.py), as published with their code
+#: what the authors' run used: their published timm command, and for what
+#: it leaves out, their train.py's defaults (GoJunHyeong/SpatialBias)
 AUTHORS = dict(
     gpus=4, batch_per_gpu=256, opt='lamb', lr=3.5e-3, warmup_lr=1e-4,
-    warmup_epochs=5,  # timm's default: not on their command line
+    warmup_epochs=3,  # train.py: --warmup-epochs default=3
+    cooldown_epochs=10,  # train.py: --cooldown-epochs default=10
     weight_decay=0.02, sched='cosine', min_lr=1e-6, epochs=300,
-    bce_loss=True, smoothing=0.0, mixup=0.1, cutmix=1.0,
-    aa='rand-m7-mstd0.5-inc1', aug_repeats=3, reprob=0.0, drop_path=0.05,
+    bce_loss=True, bce_target_thresh=0.2, smoothing=0.0, mixup=0.1,
+    cutmix=1.0, aa='rand-m7-mstd0.5-inc1', aug_repeats=3, reprob=0.0,
+    drop_path=0.05,  # on the command line, never passed to the model
     crop_pct=0.95, img_size=224, amp=True, channels_last=True,
-    sync_bn=False)
+    sync_bn=False, train_interpolation='random', dist_bn='reduce',
+    seed=42, eval_metric='top1')
 
 PRETRAIN = {
     'in1k_r50_8xb128-lamb-300e_authors.py': 'ResNet',
@@ -65,20 +69,30 @@ def test_recipe_is_the_authors(name):
     # timm keeps biases and norms out of the weight decay
     assert cfg.optim_wrapper.paramwise_cfg.bias_decay_mult == 0
     assert cfg.optim_wrapper.paramwise_cfg.norm_decay_mult == 0
-    warmup, main = cfg.param_scheduler
-    assert warmup.type == 'LinearLR' and warmup.end == a['warmup_epochs']
-    assert math.isclose(warmup.start_factor * opt.lr, a['warmup_lr'])
-    assert main.type == 'CosineAnnealingLR' and main.eta_min == a['min_lr']
-    assert main.end == cfg.train_cfg.max_epochs == a['epochs']
-    assert main.begin == warmup.end and main.T_max == main.end - main.begin
+    # the schedule: tests/test_paper_recipes.py::test_lr_schedule_is_timms
+    (sched, ) = cfg.param_scheduler
+    assert sched.type == 'TimmCosineLR' and sched.by_epoch
+    assert sched.t_initial == a['epochs'] and sched.min_value == a['min_lr']
+    assert (sched.warmup_t, sched.warmup_value) == (a['warmup_epochs'],
+                                                    a['warmup_lr'])
+    assert sched.end == cfg.train_cfg.max_epochs == \
+        a['epochs'] + a['cooldown_epochs']
     # loss and mixing
     loss = cfg.model.head.loss
-    assert loss.use_sigmoid == a['bce_loss']
-    assert loss.get('label_smooth_val', 0.0) == a['smoothing']
+    assert a['bce_loss'] and loss.type == 'BinaryCrossEntropyLoss'
+    assert loss.target_threshold == a['bce_target_thresh']
+    assert loss.get('smoothing', 0.0) == a['smoothing']
     augments = {m.type: m.alpha for m in cfg.model.train_cfg.augments}
     assert augments == dict(Mixup=a['mixup'], CutMix=a['cutmix'])
     # augmentation
     steps = {s.type: s for s in cfg.train_dataloader.dataset.pipeline}
+    # --train-interpolation random: a bilinear or a bicubic crop
+    crops = [c for choice in steps['RandomChoice'].transforms for c in choice]
+    assert a['train_interpolation'] == 'random' and 'prob' not in \
+        steps['RandomChoice']
+    assert sorted(c.interpolation for c in crops) == ['bicubic', 'bilinear']
+    steps['RandomResizedCrop'] = crops[0]
+    assert all(c.scale == crops[0].scale for c in crops)
     magnitude, std, increasing, ops = _rand_augment(a['aa'])
     ra = steps['RandAugment']
     assert (ra.magnitude_level, ra.magnitude_std, ra.num_policies) == \
@@ -90,7 +104,8 @@ def test_recipe_is_the_authors(name):
     sampler = cfg.train_dataloader.sampler
     assert sampler.type == 'RepeatAugSampler'
     assert sampler.get('num_repeats', 3) == a['aug_repeats']
-    assert cfg.model.backbone.drop_path_rate == a['drop_path']
+    # --drop-path never reached the model (test_backbone_inits_as_the_authors)
+    assert a['drop_path'] > 0 and cfg.model.backbone.drop_path_rate == 0
     # test crop: timm resizes to floor(img_size / crop_pct)
     for loader in ('val_dataloader', 'test_dataloader'):
         steps = {s.type: s for s in cfg[loader].dataset.pipeline}
@@ -102,6 +117,14 @@ def test_recipe_is_the_authors(name):
     hooks = [h.type for h in cfg.get('custom_hooks', [])]
     assert ('ChannelsLastHook' in hooks) == a['channels_last']
     assert (cfg.model.backbone.norm_cfg.type == 'SyncBN') == a['sync_bn']
+    # --dist-bn reduce: BN buffers averaged over the GPUs after each epoch
+    assert ('SyncBuffersHook' in hooks) == (a['dist_bn'] == 'reduce')
+    # --seed 42 + rank; --eval-metric top1 keeps the best epoch
+    assert (cfg.randomness.seed, cfg.randomness.diff_rank_seed) == \
+        (a['seed'], True)
+    assert cfg.default_hooks.checkpoint.save_best == \
+        f"accuracy/{a['eval_metric']}"
+    assert cfg.env_cfg.cudnn_benchmark  # train.py sets it
 
 
 def test_sb_and_plain_recipes_differ_in_the_backbone_type_only():
@@ -115,6 +138,198 @@ def test_sb_and_plain_recipes_differ_in_the_backbone_type_only():
         assert a['model']['backbone'].pop('type') != \
             b['model']['backbone'].pop('type')
         assert a == b, (plain, sb)
+    # the CIFAR-100 table: each SB row is its plain row plus the type, the
+    # stages and the inferred grid
+    for depth in (38, 65):
+        plain = cfg_of(f'cifar100_r{depth}_1xb128_paper.py').to_dict()
+        for stages, flags in (('1', (True, False, False)),
+                              ('12', (True, True, False)),
+                              ('123', (True, True, True))):
+            sb = cfg_of(f'cifar100_r{depth}_sb-s{stages}_1xb128_paper.py'
+                        ).to_dict()
+            backbone = sb['model']['backbone']
+            assert backbone.pop('type') == 'SBCIFARBottleneckResNet'
+            assert tuple(backbone.pop('sb_stages')) == flags
+            assert backbone.pop('sb_cfg') == dict(grid_size=6)
+            backbone['type'] = 'CIFARBottleneckResNet'
+            assert sb == plain, (depth, stages)
+
+
+# -- what the authors' code ran, item by item -------------------------------
+def _timm_args(**changes):
+    """The authors' train.py arguments that timm's scheduler factory reads:
+    their command's values, the rest train.py's defaults."""
+    import argparse
+    a = AUTHORS
+    args = dict(sched=a['sched'], epochs=a['epochs'], min_lr=a['min_lr'],
+                warmup_lr=a['warmup_lr'], warmup_epochs=a['warmup_epochs'],
+                cooldown_epochs=a['cooldown_epochs'], lr_noise=None,
+                lr_noise_pct=0.67, lr_noise_std=1.0, seed=a['seed'],
+                lr_cycle_mul=1.0, lr_cycle_decay=0.5, lr_cycle_limit=1,
+                lr_k_decay=1.0, decay_epochs=100, decay_rate=0.1,
+                patience_epochs=10)
+    args.update(changes)
+    return argparse.Namespace(**args)
+
+
+def _lrs_by_epoch(scheduler_cfgs, epochs, lr):
+    """The LR of each epoch under MMEngine's schedulers, stepped as the
+    runner's ParamSchedulerHook steps by-epoch schedulers."""
+    from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
+
+    import sb_mm.mmpretrain  # noqa: F401  (registers TimmCosineLR)
+    init_default_scope('mmpretrain')
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=lr)
+    schedulers = [PARAM_SCHEDULERS.build(dict(c, optimizer=optimizer))
+                  for c in scheduler_cfgs]
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(optimizer.param_groups[0]['lr'])
+        optimizer.step()
+        for s in schedulers:
+            s.step()
+    return lrs
+
+
+def test_lr_schedule_is_timms():
+    """Per epoch, the recipe's LR is the LR of timm's create_scheduler with
+    the authors' arguments (timm 0.6.13 = 0.6.12 here), all 310 epochs: 3
+    warm-up epochs from 1e-4, the cosine over absolute epochs 0-300, then
+    the 10 cool-down epochs at --min-lr. The A2 schedule it replaces is
+    not."""
+    from timm.scheduler import create_scheduler
+    cfg = cfg_of('in1k_r50_8xb128-lamb-300e_authors.py')
+    lr = cfg.optim_wrapper.optimizer.lr
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    timm_sched, epochs = create_scheduler(_timm_args(), optimizer)
+    assert epochs == cfg.train_cfg.max_epochs == 310
+    timm_lrs = []
+    for epoch in range(epochs):
+        timm_lrs.append(optimizer.param_groups[0]['lr'])
+        timm_sched.step(epoch + 1)  # train.py, after each epoch
+    ours = _lrs_by_epoch(cfg.param_scheduler, epochs, lr)
+    assert ours == pytest.approx(timm_lrs, rel=1e-12, abs=0)
+    assert timm_lrs[:3] == pytest.approx([1e-4, 1e-4 + 3.4e-3 / 3,
+                                          1e-4 + 6.8e-3 / 3])
+    assert timm_lrs[300:] == [1e-6] * 10
+    # MMPretrain's A2 schedule (warm-up by iteration, 300 epochs) is not it
+    a2 = Config.fromfile(
+        osp.join(osp.dirname(sys.modules['mmpretrain'].__file__), '.mim',
+                 'configs', 'resnet', 'resnet50_8xb256-rsb-a2-300e_in1k.py'))
+    a2_lrs = _lrs_by_epoch(
+        [dict(c, convert_to_iter_based=False) for c in a2.param_scheduler],
+        300, lr)
+    assert a2_lrs != pytest.approx(timm_lrs[:300], rel=1e-3)
+
+
+def _mixed_targets(kind, classes=10, batch=8):
+    """MMPretrain's Mixup / CutMix (the recipe's batch augments) on one-hot
+    targets: soft targets on either side of the 0.2 threshold."""
+    import numpy as np
+    from mmpretrain.models.utils.batch_augments import CutMix, Mixup
+    np.random.seed(3)
+    torch.manual_seed(0)
+    images = torch.rand(batch, 3, 32, 32)
+    labels = torch.arange(batch) % classes
+    one_hot = torch.nn.functional.one_hot(labels, classes).float()
+    augment = Mixup(alpha=0.1) if kind == 'mixup' else CutMix(alpha=1.0)
+    _, targets = augment(images, one_hot)
+    return targets
+
+
+@pytest.mark.parametrize('kind', ['mixup', 'cutmix'])
+def test_bce_target_threshold_loss_is_timms(kind):
+    """The recipe's loss (BinaryCrossEntropyLoss(target_threshold=0.2))
+    equals timm's BinaryCrossEntropy(target_threshold=0.2) on mixed and
+    cut-mixed targets, called directly and through MMPretrain's head (which
+    passes avg_factor=B, ignored); MMPretrain's sigmoid CrossEntropyLoss and
+    the loss without its threshold do not."""
+    from mmpretrain.models.losses import CrossEntropyLoss
+    from mmpretrain.structures import DataSample
+    from timm.loss import BinaryCrossEntropy
+
+    from sb_mm.apis.models import build_in_scope
+    targets = _mixed_targets(kind)
+    # soft targets, which the threshold turns into 0 (Mixup's 0.1-ish side)
+    # or 1 (CutMix's pasted class)
+    soft = targets[(targets > 0) & (targets < 1)]
+    assert ((soft < 0.2) if kind == 'mixup' else (soft > 0.2)).any()
+    logits = torch.randn_like(targets) * 3
+    timm_loss = BinaryCrossEntropy(target_threshold=0.2)(logits, targets)
+
+    head = build_in_scope('mmpretrain', dict(
+        type='LinearClsHead', num_classes=targets.shape[1], in_channels=4,
+        loss=cfg_of('in1k_r50_8xb128-lamb-300e_authors.py'
+                    ).model.head.loss.to_dict()))
+    ours = head.loss_module
+    torch.testing.assert_close(ours(logits, targets), timm_loss)
+    feats = torch.randn(len(targets), 4)
+    samples = [DataSample().set_gt_score(t) for t in targets]
+    with torch.no_grad():
+        through_head = head.loss((feats, ), samples)['loss']
+        torch.testing.assert_close(
+            through_head,
+            BinaryCrossEntropy(target_threshold=0.2)(head.fc(feats), targets))
+    assert not torch.allclose(
+        CrossEntropyLoss(use_sigmoid=True)(logits, targets,
+                                           avg_factor=len(targets)),
+        timm_loss)
+    assert not torch.allclose(
+        BinaryCrossEntropy(target_threshold=None)(logits, targets), timm_loss)
+
+
+def test_bce_loss_on_class_indices_and_its_checks():
+    """Class-index labels become one-hot rows (smoothing as timm's); bad
+    arguments and shapes are named."""
+    from timm.loss import BinaryCrossEntropy
+
+    from sb_mm.models.binary_cross_entropy import BinaryCrossEntropyLoss
+    logits, labels = torch.randn(4, 5), torch.tensor([0, 3, 4, 1])
+    for smoothing in (0.0, 0.1):
+        torch.testing.assert_close(
+            BinaryCrossEntropyLoss(smoothing=smoothing)(logits, labels),
+            BinaryCrossEntropy(smoothing=smoothing)(logits, labels))
+    weight = torch.tensor([1.0, 0.0, 2.0, 1.0])
+    per_sample = BinaryCrossEntropyLoss()(logits, labels,
+                                          reduction_override='none')
+    torch.testing.assert_close(
+        BinaryCrossEntropyLoss()(logits, labels, weight=weight),
+        (per_sample * weight[:, None]).mean())
+    with pytest.raises(ValueError, match='target_threshold'):
+        BinaryCrossEntropyLoss(target_threshold=1.5)
+    with pytest.raises(ValueError, match=r'\(B, K\) scores or \(B,\)'):
+        BinaryCrossEntropyLoss()(logits, torch.zeros(4, 3))
+
+
+@pytest.mark.parametrize('name', sorted(PRETRAIN))
+def test_backbone_inits_as_the_authors(name):
+    """The authors' ResNet.__init__: every BN weight 1 and bias 0 (the last
+    BN of each block too: no zero-init residual), every Conv2d normal with
+    std sqrt(2 / (k * k * out_channels)); no drop path module (their
+    sb_resnet50 drops timm's drop_path_rate); the classifier at PyTorch's
+    default (uniform within 1 / sqrt(fan_in), not normal(0, 0.01))."""
+    from sb_mm.apis.models import build_in_scope
+    torch.manual_seed(0)
+    cfg = cfg_of(name)
+    model = build_in_scope('mmpretrain', cfg.model.to_dict())
+    model.init_weights()
+    names = [type(m).__name__ for m in model.modules()]
+    assert 'DropPath' not in names
+    for mod_name, module in model.backbone.named_modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            assert torch.all(module.weight == 1), mod_name
+            assert torch.all(module.bias == 0), mod_name
+        elif isinstance(module, torch.nn.Conv2d) and \
+                module.weight.numel() >= 256:
+            k = module.kernel_size[0] * module.kernel_size[1]
+            expected = math.sqrt(2 / (k * module.out_channels))
+            got = module.weight.std().item()
+            assert abs(got / expected - 1) < 0.1, (mod_name, got, expected)
+    fc = model.head.fc
+    bound = 1 / math.sqrt(fc.in_features)
+    assert fc.weight.abs().max() <= bound and fc.bias.abs().max() > 0
+    assert abs(fc.weight.std().item() / (bound / math.sqrt(3)) - 1) < 0.05
 
 
 def test_downstream_configs_start_from_the_pretraining_outputs():
@@ -135,7 +350,7 @@ def test_downstream_configs_start_from_the_pretraining_outputs():
         init = cfg.model.backbone.init_cfg
         assert init.type == 'Pretrained' and init.prefix == 'backbone.'
         # tools/train.py's default work dir of the pretraining config
-        assert init.checkpoint == f'work_dirs/{pretrain}/epoch_300.pth'
+        assert init.checkpoint == f'work_dirs/{pretrain}/epoch_310.pth'
         assert osp.isfile(osp.join(PAPER, pretrain + '.py'))
         assert not cfg.model.get('pretrained')
 
@@ -172,7 +387,7 @@ def test_channels_last_hook_puts_the_model_in_channels_last():
 #: downstream backbones' loading is tested without training (below)
 DRY_RUN_STEPS = ('coco_maskrcnn_r50_sb_1x_authors',
                  'ade20k_upernet_r50v1c_sb_160k_authors',
-                 'cifar100_r50_sb_8xb16_paper')
+                 'cifar100_r38_sb-s12_1xb128_paper')
 
 
 def test_paper_chain_plan_lists_every_step(capsys):

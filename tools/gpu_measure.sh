@@ -19,7 +19,7 @@ cd "$HERE/.."
 PY=${PYTHON:-python}
 OUT=${OUT:-docs/en/results}
 WORK=${WORK:-work_dirs/gpu_measure}
-GPU_STEPS="in1k_r50_sb_8xb128-lamb-300e_authors cifar100_r50_sb_8xb16_paper"
+GPU_STEPS="in1k_r50_sb_8xb128-lamb-300e_authors cifar100_r38_sb-s12_1xb128_paper"
 # mmdet's ResNet (with the GC row) where mmcv's compiled ops exist, else
 # mmpretrain's
 if "$PY" -c "import mmcv.ops" >/dev/null 2>&1; then LIB=mmdet; else LIB=mmpretrain; fi

@@ -8,7 +8,7 @@
 _base_ = 'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py'
 custom_imports = dict(imports=['sb_mm.mmseg'], allow_failed_imports=False)
 
-pretrained = 'work_dirs/in1k_r50v1c_8xb128-lamb-300e_authors/epoch_300.pth'
+pretrained = 'work_dirs/in1k_r50v1c_8xb128-lamb-300e_authors/epoch_310.pth'
 model = dict(
     pretrained=None,
     backbone=dict(

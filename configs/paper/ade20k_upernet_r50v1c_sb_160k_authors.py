@@ -4,6 +4,6 @@
 # 1-3.
 _base_ = './ade20k_upernet_r50v1c_160k_authors.py'
 
-pretrained = 'work_dirs/in1k_r50v1c_sb_8xb128-lamb-300e_authors/epoch_300.pth'
+pretrained = 'work_dirs/in1k_r50v1c_sb_8xb128-lamb-300e_authors/epoch_310.pth'
 model = dict(backbone=dict(sb_stages=(True, True, True, False),
                            init_cfg=dict(checkpoint=pretrained)))

@@ -7,6 +7,6 @@
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 custom_imports = dict(imports=['sb_mm.mmdet'], allow_failed_imports=False)
 
-pretrained = 'work_dirs/in1k_r50_8xb128-lamb-300e_authors/epoch_300.pth'
+pretrained = 'work_dirs/in1k_r50_8xb128-lamb-300e_authors/epoch_310.pth'
 model = dict(backbone=dict(init_cfg=dict(
     type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
