@@ -72,7 +72,7 @@ def _flat(out) -> List[torch.Tensor]:
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-def _trained_like(model: nn.Module) -> None:
+def trained_like(model: nn.Module) -> None:
     """Norm weights and statistics as a trained model has them: the
     libraries' ``zero_init_residual`` zeroes each block's last norm, which
     would hide whatever the block computes, SB included."""
@@ -102,7 +102,7 @@ def assert_sb_is_there(backbone: nn.Module, x: torch.Tensor,
     per_stage = assert_sb_placement(backbone)
     layers = [layer for stage in per_stage for layer in stage]
     assert layers, 'no stage has SB: nothing to check'
-    _trained_like(backbone)
+    trained_like(backbone)
     forward = forward or (lambda model, inputs: model(inputs))
     backbone.eval()
     with torch.no_grad():

@@ -33,7 +33,12 @@ import torch
 from conftest import build_backbone
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from sb_is_there import SB_PARAM, assert_sb_is_there, assert_sb_placement
+from sb_is_there import (
+    SB_PARAM,
+    assert_sb_is_there,
+    assert_sb_placement,
+    trained_like,
+)
 
 from sb_mm.layers import norm_with_spatial_bias
 from sb_mm.layers.spatial_bias import SpatialBias
@@ -180,6 +185,9 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
                         sb_stages=stages, sb_cfg=dict(cfg, fused=fused),
                         **kwargs)
     sb.init_weights()
+    # norms as trained (seeded): the libraries zero-initialise each block's
+    # last norm, which would hide every residual branch, SB included
+    trained_like(sb)
     sb.train(train)
     plain = copy.deepcopy(sb)
     for module in plain.modules():
@@ -189,8 +197,11 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
     amp = torch.autocast('cpu', dtype=torch.bfloat16,
                          enabled=dtype == torch.bfloat16)
 
+    calls = _record_sb_calls(sb)
     with amp, bf16_kernels(dtype):
         outs = sb(x)
+    for hook in calls.pop('hooks'):
+        hook.remove()
     with torch.no_grad(), amp, bf16_kernels(dtype):
         expected = _stock(lib, stock_type, tuple(sorted(kwargs.items())))(
             x[:1].detach())
@@ -205,11 +216,17 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
         assert o.is_contiguous(memory_format=torch.channels_last) == \
             e.is_contiguous(memory_format=torch.channels_last)
 
-    # plain: SpatialBias step by step, split norms as two norms and a concat
-    with amp, bf16_kernels(dtype), mock.patch.object(
-            norm_with_spatial_bias, '_fusable', lambda *a: False):
-        refs = plain(x.detach().clone())
-    assert all(_close(o, r, dtype) for o, r in zip(outs, refs))
+    # every SB layer and split norm against its plain twin (SpatialBias
+    # step by step, the split norm as two norms and a concat) on the input
+    # it received: op by op, not through the whole network, where a
+    # training-mode BN over a few values amplifies any change of rounding
+    assert bool(calls) == any(stages)
+    for name, (args, out) in calls.items():
+        twin = plain.get_submodule(name)
+        with torch.no_grad(), amp, bf16_kernels(dtype), mock.patch.object(
+                norm_with_spatial_bias, '_fusable', lambda *a: False):
+            ref = twin(*args)
+        assert _close(out, ref, dtype), name
 
     with bf16_kernels(dtype):
         sum(o.float().square().mean() for o in outs).backward()
@@ -230,6 +247,25 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
         if any(stages) and maps >= 3 and cfg['grid_size'] >= 3 \
                 and min(height, width) >= 96:
             assert_sb_is_there(sb, x.detach())
+
+
+def _record_sb_calls(model):
+    """{module name: (its positional arguments, its output)} of every SB
+    layer and split norm of ``model`` as its next forward calls them
+    (filled in place; the hooks under ``'hooks'``)."""
+    calls = {}
+
+    def record(name):
+        def hook(module, args, out):
+            calls[name] = (tuple(a.detach().clone() if torch.is_tensor(a)
+                                 else a for a in args), out.detach().clone())
+        return hook
+    calls['hooks'] = [
+        module.register_forward_hook(record(name))
+        for name, module in model.named_modules()
+        if isinstance(module, (SpatialBias,
+                               norm_with_spatial_bias.SpatialBiasNormMixin))]
+    return calls
 
 
 backbone_examples = dict(
