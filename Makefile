@@ -4,7 +4,7 @@ PYTEST_ARGS ?=
 # the slow suite lists its 25 slowest tests at the end (its budget: 25 min)
 SLOW_ARGS ?= --durations 25
 
-.PHONY: venv lint test test-fast test-slow demo benchmark mutation clean-venv
+.PHONY: venv lint test test-fast test-slow test-repeat demo benchmark mutation clean-venv
 
 venv:
 	@bash tools/setup_env.sh
@@ -23,6 +23,12 @@ test-fast: venv
 
 test-slow: venv
 	$(PY) -m pytest tests -m slow $(SLOW_ARGS) $(PYTEST_ARGS)
+
+# The fast suite REPEAT times in fresh processes: lists every test whose
+# outcome changes between runs (tools/dev/test_repeat.py).
+REPEAT ?= 5
+test-repeat: venv
+	$(PY) tools/dev/test_repeat.py --runs $(REPEAT) tests -m "not slow" $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf .venv

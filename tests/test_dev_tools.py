@@ -64,3 +64,38 @@ def test_mutation_recheck_runs_each_mutant_apart(tmp_path):
         assert lines[1].startswith('killed   sb_mm.x_value__mutmut_1  '
                                    '(FAILED test_value.py::test_value')
         assert lines[2:] == ['SURVIVED sb_mm.x_value__mutmut_2']
+
+
+def test_test_repeat_reports_a_flaky_test(tmp_path, capsys):
+    """make test-repeat: a test that passes in one run and fails in the next
+    is reported as flaky (exit 1), a stable suite gives exit 0; a test
+    failing in every run is reported as failed."""
+    suite = tmp_path / 'suite'
+    suite.mkdir()
+    counter = tmp_path / 'count'
+    (suite / 'test_some.py').write_text(
+        'import os\n'
+        f'COUNT = {str(counter)!r}\n'
+        'def test_stable():\n'
+        '    assert True\n'
+        'def test_flaky():\n'
+        '    n = int(open(COUNT).read()) if os.path.exists(COUNT) else 0\n'
+        '    open(COUNT, "w").write(str(n + 1))\n'
+        '    assert n % 2 == 0\n')
+    tool = load_tool('tools/dev/test_repeat.py')
+    out = str(tmp_path / 'xml')
+    assert tool.main(['--runs', '2', '--out', out, str(suite)]) == 1
+    report = capsys.readouterr().out
+    assert 'run 1: 2 passed, 0 failed' in report
+    assert 'run 2: 1 passed, 1 failed' in report
+    assert 'flaky: test_some::test_flaky: passed failed' in report
+    assert 'test_stable' not in report.split('run 2:')[1]
+
+    assert tool.main(['--runs', '2', '--out', out, str(suite), '-k',
+                      'stable']) == 0
+    assert 'same outcome in all 2 runs' in capsys.readouterr().out
+    (suite / 'test_some.py').write_text('def test_broken():\n'
+                                        '    assert False\n')
+    assert tool.main(['--runs', '2', '--out', out, str(suite)]) == 1
+    assert 'failed: test_some::test_broken: failed failed' in \
+        capsys.readouterr().out
