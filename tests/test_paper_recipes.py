@@ -475,3 +475,32 @@ def test_plain_downstream_backbones_load_their_pretraining_checkpoints(
         torch.save({'state_dict': state, 'meta': {}}, ckpt)
         cfg, _ = tool.dry_run_config(name, kind, str(tmp_path), ckpt)
         assert tool.check_backbone_loads(cfg, ckpt) > 300, name
+
+
+def test_reproduce_page_quotes_the_stock_baselines_of_the_metafiles():
+    """docs/en/reproduce.md's reference row: OpenMMLab's own Mask R-CNN
+    R50-FPN 1x and UPerNet R50 160k figures, as the installed metafiles
+    give them."""
+    import importlib
+
+    import yaml
+
+    def metafile(package, path):
+        root = osp.dirname(importlib.import_module(package).__file__)
+        with open(osp.join(root, '.mim', path)) as f:
+            return yaml.safe_load(f)['Models']
+
+    det = {m['Name']: m for m in metafile(
+        'mmdet', 'configs/mask_rcnn/metafile.yml')}
+    metrics = {r['Task']: r['Metrics']
+               for r in det['mask-rcnn_r50_fpn_1x_coco']['Results']}
+    box = metrics['Object Detection']['box AP']
+    mask = metrics['Instance Segmentation']['mask AP']
+    seg = {m['Name']: m for m in metafile(
+        'mmseg', 'configs/upernet/metafile.yaml')}
+    miou = seg['upernet_r50_4xb4-160k_ade20k-512x512']['Results'][
+        'Metrics']['mIoU']
+    with open(osp.join(REPO, 'docs', 'en', 'reproduce.md')) as f:
+        page = f.read()
+    assert f'| torchvision ResNet-50 | box AP {box}, mask AP {mask} |' in page
+    assert f'| ResNet-50-V1c | mIoU {miou} (single scale) |' in page
