@@ -9,9 +9,12 @@ SLOW_ARGS ?= --durations 25
 venv:
 	@bash tools/setup_env.sh
 
-# Lint: OpenMMLab's flake8 + isort rules, run by ruff (pyproject.toml).
+# Lint: OpenMMLab's flake8 + isort rules, run by ruff, and its spell check
+# (codespell); settings in pyproject.toml.
+LINT_PATHS := sb_mm tools tests demo configs setup.py
 lint: venv
-	.venv/bin/ruff check sb_mm tools tests demo configs setup.py
+	.venv/bin/ruff check $(LINT_PATHS)
+	.venv/bin/codespell $(LINT_PATHS) docs README.md Makefile
 
 # The test command CI runs: lint, the fast suite, then the marked end-to-end tests.
 test: lint

@@ -173,8 +173,6 @@ def mmpretrain_to_authors(state: Mapping) -> 'OrderedDict':
     return backbone_to_authors(backbone, head)
 
 
-
-
 def load_weights(path: str) -> Mapping[str, torch.Tensor]:
     """The tensors of the checkpoint file ``path``, loaded with
     ``weights_only=True`` (a file whose unpickling would run code is

@@ -84,6 +84,7 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     maps from the multi-scale convs' concatenated output and reads them
     beside it (no single conv2 to emit them)."""
 
+
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
 HOOKS.register_module(module=SBGradientStatsHook)

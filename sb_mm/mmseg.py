@@ -52,6 +52,7 @@ class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     """MMSegmentation's ``HRNet`` with spatial bias in every block of the
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
 
+
 HOOKS.register_module(module=SBMapVisualizationHook)
 HOOKS.register_module(module=RandomStateHook)
 HOOKS.register_module(module=SBGradientStatsHook)

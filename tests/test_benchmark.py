@@ -151,7 +151,6 @@ def test_sizes_argument():
             tool.parse_args(['--sizes', bad])
 
 
-
 @pytest.mark.slow
 def test_each_row_reports_its_own_model(tmp_path, monkeypatch):
     """The table's time and memory cells are each model's own readings:

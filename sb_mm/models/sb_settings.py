@@ -10,7 +10,6 @@ SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
 SB_STAGES_DEFAULT = (True, True, True, False)
 
 
-
 def check_sb_cfg(sb_cfg: Optional[dict]) -> dict:
     """``sb_cfg`` with defaults filled in; unknown keys raise
     ``ValueError``."""

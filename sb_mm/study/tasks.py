@@ -72,6 +72,7 @@ def config_path(task: str, model: str) -> str:
 def run_dir(work_dir: str, task: str, model: str, seed: int) -> str:
     return osp.join(work_dir, 'runs', task, model, f'seed{seed}')
 
+
 #: named plans: several (tasks, models, seeds) groups run as one study
 #: (``long_range_study.py --plan NAME``), each reproducing a documented table
 PLANS = dict(

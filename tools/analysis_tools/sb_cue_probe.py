@@ -157,6 +157,7 @@ def probe(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
         return loss
 
     opt.step(closure)
+
     def acc(x, y):
         with torch.no_grad():
             return float(((x @ w + b > 0).long() == y).float().mean())
