@@ -40,11 +40,15 @@ in one place. Applied once on ``import sb_mm``; each has a test in
    ``_BatchNormXd.forward`` splits off the maps when the layer has an
    ``sb_norm``, and is mmengine's own otherwise.
 """
-import os
-import tempfile
-
 import numpy as np
 import torch
+
+# the shims' file helpers, re-exported for the imports of sb_mm 0.1
+from .checkpoint_io import (  # noqa: F401
+    atomic_open,
+    atomic_write,
+    load_checkpoint_file,
+)
 
 _APPLIED = False
 #: the functions the shims replaced (for tests that show why they exist)
@@ -89,98 +93,6 @@ def _allow_mmengine_checkpoints() -> None:
     torch.serialization.add_safe_globals(
         mmengine_checkpoint_safe_globals() +
         [(history_buffer_getattr, 'builtins.getattr')])
-
-
-def atomic_write(data, filepath, mode: str = 'wb', encoding=None) -> None:
-    """Writes ``data`` to ``filepath`` through a temporary file and
-    ``os.replace``: readers see the old file or the whole new one."""
-    filepath = os.fspath(filepath)
-    folder = os.path.dirname(filepath) or '.'
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=folder, prefix=f'.{os.path.basename(filepath)}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, mode, encoding=encoding) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filepath)
-    except OSError as e:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise OSError(e.errno,
-                      f'could not write {filepath} ({e.strerror or e});'
-                      ' nothing was replaced: the previous file, if any, is '
-                      'unchanged') from e
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-class _AtomicFile:
-    """A file opened for writing whose content replaces ``path`` only when it
-    is closed without an error (see :func:`atomic_write`)."""
-
-    def __init__(self, path, mode: str, **kwargs):
-        self.path = os.fspath(path)
-        folder = os.path.dirname(self.path) or '.'
-        fd, self.tmp = tempfile.mkstemp(
-            dir=folder, prefix=f'.{os.path.basename(self.path)}.',
-            suffix='.tmp')
-        self.file = os.fdopen(fd, mode, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.file, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-        else:
-            self.file.close()
-            os.remove(self.tmp)
-
-    def close(self) -> None:
-        if self.file.closed:
-            return
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        os.replace(self.tmp, self.path)
-
-
-def atomic_open(file, mode: str = 'r', *args, **kwargs):
-    """``open``, except that writing (``'w'``, ``'wb'``) goes to a temporary
-    file that replaces ``file`` when closed."""
-    if mode in ('w', 'wb', 'wt') and not args:
-        return _AtomicFile(file, mode, **kwargs)
-    return open(file, mode, *args, **kwargs)
-
-
-def load_checkpoint_file(filename, map_location=None):
-    """``torch.load(filename, weights_only=True)``; a file whose unpickling
-    would call anything beyond tensors and mmengine's own bookkeeping types
-    is refused with an ``UnpicklingError`` that names it."""
-    import pickle
-    filename = os.path.expanduser(os.fspath(filename))
-    if not os.path.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
-    except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()
-        reason = next((line for line in first if 'Unsupported global' in line
-                       or 'GLOBAL' in line), first[0] if first else '')
-        raise pickle.UnpicklingError(
-            f'refused to load checkpoint {filename}: unpickling it would run '
-            f'code or build objects that are not weights ({reason.strip()}). '
-            'Load only checkpoints you trust; a weights-only copy can be '
-            'made where the file came from with torch.save(state_dict)'
-        ) from None
 
 
 def _named_weights_only_loader() -> None:

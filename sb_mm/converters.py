@@ -23,12 +23,20 @@ Layouts (``X`` stage 1-4, ``Y`` block index):
 Every function returns a new ordered dict and raises ``KeyError`` naming the
 keys it could not place: nothing is dropped silently.
 """
+import io
 import re
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Tuple
 
 import torch
 
+from .checkpoint_io import (
+    atomic_write,
+    check_checkpoint_file,
+    load_checkpoint_file,
+    strip_module_prefix,
+    unwrap_state_dict,
+)
 from .layers.norm_with_spatial_bias import merge_norm_state, split_norm_state
 
 #: authors' SB sub-module -> sb_mm's, inside ``layerX.Y.``
@@ -47,24 +55,11 @@ _BLOCK = re.compile(r'^(layer[1-4]\.\d+\.)(.*)$')
 def _state_dict(checkpoint: Mapping) -> Mapping[str, torch.Tensor]:
     """The tensors of a loaded checkpoint: its ``state_dict`` (mmengine),
     ``model`` / ``state_dict_ema`` (timm's training script) or itself."""
-    for key in ('state_dict', 'model', 'state_dict_ema'):
-        inner = checkpoint.get(key) if isinstance(checkpoint, Mapping) \
-            else None
-        if isinstance(inner, Mapping):
-            checkpoint = inner
-            break
-    if not isinstance(checkpoint, Mapping) or not all(
-            torch.is_tensor(v) for v in checkpoint.values()):
+    state = unwrap_state_dict(checkpoint)
+    if not state or not all(torch.is_tensor(v) for v in state.values()):
         raise ValueError('not a checkpoint of tensors: expected a dict of '
                          'tensors, or one under "state_dict" / "model"')
-    return strip_module_prefix(checkpoint)
-
-
-def strip_module_prefix(state: Mapping) -> Dict[str, object]:
-    """``state`` without the ``module.`` prefix a (Distributed)DataParallel
-    wrapper puts before every key."""
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in state.items()}
+    return state
 
 
 def _fail(unplaced: List[str], source: str) -> None:
@@ -177,8 +172,6 @@ def load_weights(path: str) -> Mapping[str, torch.Tensor]:
     """The tensors of the checkpoint file ``path``, loaded with
     ``weights_only=True`` (a file whose unpickling would run code is
     refused); errors name the file."""
-    from .apis.checks import check_checkpoint_file
-    from .compat import load_checkpoint_file
     check_checkpoint_file(path)
     checkpoint = load_checkpoint_file(path, map_location='cpu')
     try:
@@ -188,13 +181,10 @@ def load_weights(path: str) -> Mapping[str, torch.Tensor]:
 
 
 def save_weights(state: Mapping, path: str, meta: dict = None) -> None:
-    """Writes ``state`` to ``path`` atomically (``sb_mm.compat.atomic_write``:
-    a temporary file, then rename): as ``{'meta', 'state_dict'}`` when
+    """Writes ``state`` to ``path`` atomically (a temporary file, then
+    rename: ``sb_mm.checkpoint_io.atomic_write``): as ``{'meta', 'state_dict'}`` when
     ``meta`` is given (the OpenMMLab layout), else as a plain dict of
     tensors (timm's)."""
-    import io
-
-    from .compat import atomic_write
     payload = dict(state) if meta is None else dict(
         meta=meta, state_dict=OrderedDict(state))
     buffer = io.BytesIO()

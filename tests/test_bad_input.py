@@ -361,3 +361,31 @@ def test_checkpoint_check_accepts_stock_and_own_checkpoints(tmp_path):
         path = tmp_path / f'{name}.pth'
         torch.save({'state_dict': state}, path)
         check_checkpoint_matches(model, str(path))
+
+
+def test_stock_tensor_fits_names_what_loads_into_an_sb_backbone():
+    """The mixin's public answer to "does this checkpoint tensor fit":
+    own shapes; a widened consumer's stock weight (input columns short by
+    exactly the maps); a split norm saved as one layer over C + m (sb_mm
+    0.1, the authors); nothing else."""
+    from sb_mm.layers.norm_with_spatial_bias import merge_norm_state
+    model = sb()  # SB ResNet-18: conv1 emits, norm1 split, conv2 widened
+    for key, value in build_backbone('mmdet', type='ResNet',
+                                     depth=18).state_dict().items():
+        assert model.stock_tensor_fits(key, value.shape), key
+    merged = dict(model.state_dict())
+    assert merge_norm_state(merged, 'layer1.0.bn1.')
+    assert model.stock_tensor_fits('layer1.0.bn1.weight',
+                                   merged['layer1.0.bn1.weight'].shape)
+    assert merged['layer1.0.bn1.weight'].shape == (64 + 3, )
+    for wrong in (64 + 2, 64 + 4):
+        assert not model.stock_tensor_fits('layer1.0.bn1.weight', (wrong, ))
+    width = model.layer1[0].conv2.weight.shape
+    assert not model.stock_tensor_fits(
+        'layer1.0.conv2.weight', (width[0], width[1] - 2, *width[2:]))
+    assert not model.stock_tensor_fits(
+        'layer1.0.conv2.weight', (width[0] - 1, width[1] - 3, *width[2:]))
+    assert not model.stock_tensor_fits('layer1.0.conv1.weight',
+                                       (64, 63, 3, 3))
+    assert not model.stock_tensor_fits('layer1.0.bn2.weight', (70, ))
+    assert not model.stock_tensor_fits('no.such.weight', (1, ))

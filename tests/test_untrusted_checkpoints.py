@@ -67,7 +67,7 @@ def test_a_legitimate_mmengine_checkpoint_still_loads(tmp_path):
     import numpy as np
     from mmengine.logging import HistoryBuffer
 
-    from sb_mm.compat import load_checkpoint_file
+    from sb_mm.checkpoint_io import load_checkpoint_file
     model = build_backbone('mmdet', type='SBResNet', depth=18)
     buf = HistoryBuffer()
     buf.update(np.float64(1.5))

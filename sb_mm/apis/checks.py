@@ -4,10 +4,17 @@ the config, its data and the checkpoint it loads (``tools/train.py``,
 import json
 import os
 import os.path as osp
-import zipfile
 from typing import Iterable, Optional
 
+import torch
 from mmengine.config import Config
+
+from ..checkpoint_io import (
+    check_checkpoint_file,
+    load_checkpoint_file,
+    unwrap_state_dict,
+)
+from ..models.stock_checkpoints import StockCheckpointLoadingMixin
 
 
 # -- configs -----------------------------------------------------------------
@@ -186,65 +193,29 @@ def check_data(cfg: Config, loaders=('train_dataloader', 'val_dataloader',
 
 
 # -- checkpoints -------------------------------------------------------------
-def check_checkpoint_file(path: str) -> None:
-    """Exists, is not empty, and is a whole torch file (zip with its central
-    directory, or a legacy pickle)."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
-    size = osp.getsize(path)
-    if size == 0:
-        raise ValueError(f'checkpoint {path} is empty (0 bytes)')
-    with open(path, 'rb') as f:
-        head = f.read(4)
-    if head[:2] == b'PK':
-        if not zipfile.is_zipfile(path):
-            raise ValueError(
-                f'checkpoint {path} is cut short ({size} bytes, the end of '
-                'its zip archive is missing): was it truncated while '
-                'copying or saving?')
-        return
-    if head[:1] != b'\x80':
-        raise ValueError(
-            f'{path} is not a readable torch checkpoint (neither a zip nor a '
-            'pickle file); was it cut short while copying?')
-
-
 def check_checkpoint_matches(model, path: str, strict: bool = True) -> None:
     """The checkpoint's tensors fit ``model``: the first key whose shape
     differs is named with both shapes (``strict``: an error, else only if
     no tensor at all fits, i.e. another architecture). Loads weights-only."""
-    import torch
-
-    from ..compat import load_checkpoint_file
-    from ..converters import strip_module_prefix
     checkpoint = load_checkpoint_file(path, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint) \
-        if isinstance(checkpoint, dict) else {}
     own = model.state_dict()
-    state = {k: v for k, v in strip_module_prefix(state).items()
+    state = {k: v for k, v in unwrap_state_dict(checkpoint).items()
              if torch.is_tensor(v)}
-    # SB types widen stock tensors on load: compare those on their stock part
-    # and the split norms (stock norm + sb_norm) take the one-norm layout of
-    # sb_mm 0.1 checkpoints
-    widened = {}
-    for mod_name, module in model.named_modules():
-        for attr in ('_sb_widened_convs', '_sb_split_norms'):
-            for rel in getattr(module, attr, {}):
-                widened[f'{mod_name}.{rel}' if mod_name else rel] = attr
+    # SB backbones widen stock tensors on load: each says which fit it
+    backbones = [(f'{name}.' if name else '', module)
+                 for name, module in model.named_modules()
+                 if isinstance(module, StockCheckpointLoadingMixin)]
     fits, first = 0, None
     for key, value in state.items():
         if key not in own:
             continue
-        mine = own[key]
-        owner = key.rsplit('.', 1)[0]
-        if tuple(mine.shape) == tuple(value.shape) or (
-                widened.get(owner) == '_sb_widened_convs'
-                and _stock_part(value.shape, mine.shape)) or (
-                widened.get(owner) == '_sb_split_norms'
-                and value.dim() == 1 and value.shape[0] > mine.shape[0]):
+        if tuple(own[key].shape) == tuple(value.shape) or any(
+                key.startswith(prefix) and backbone.stock_tensor_fits(
+                    key[len(prefix):], value.shape)
+                for prefix, backbone in backbones):
             fits += 1
         elif first is None:
-            first = (key, tuple(value.shape), tuple(mine.shape))
+            first = (key, tuple(value.shape), tuple(own[key].shape))
     if first is not None and (strict or fits == 0):
         key, theirs, mine = first
         raise ValueError(
@@ -258,15 +229,6 @@ def check_checkpoint_matches(model, path: str, strict: bool = True) -> None:
             f'first key: {next(iter(state))}); is it from another '
             'architecture, or does it need a converter '
             '(tools/model_converters/)?')
-
-
-def _stock_part(theirs, mine) -> bool:
-    """A stock tensor of a layer that SB widened: same shape but one
-    dimension, smaller in the checkpoint."""
-    if len(theirs) != len(mine):
-        return False
-    differ = [i for i, (a, b) in enumerate(zip(theirs, mine)) if a != b]
-    return len(differ) == 1 and theirs[differ[0]] < mine[differ[0]]
 
 
 __all__ = [

@@ -121,7 +121,7 @@ def apply_resume(cfg: Config, resume: Optional[str]) -> None:
 
 def warn_partial_checkpoints(work_dir: str) -> None:
     """Names the temporary files a run killed while saving left behind
-    (``.<name>.<random>.tmp``, see ``sb_mm.compat.atomic_write``): never
+    (``.<name>.<random>.tmp``, see ``sb_mm.checkpoint_io.atomic_write``): never
     used by ``--resume``, safe to delete."""
     import glob
     partial = sorted(

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from ..layers.norm_with_spatial_bias import split_norm_state
+from ..layers.norm_with_spatial_bias import norm_channels, split_norm_state
 
 
 class StockCheckpointLoadingMixin:
@@ -19,6 +19,30 @@ class StockCheckpointLoadingMixin:
 
     _sb_widened_convs: dict
     _sb_split_norms: dict
+
+    def stock_tensor_fits(self, key: str, shape) -> bool:
+        """Whether a checkpoint tensor named ``key`` (relative to this
+        backbone) of ``shape`` loads into it: its own shape, or the stock
+        shape of a tensor that SB widened (a consumer conv's weight with
+        the stock input channels, a norm tensor over C + m channels saved
+        as one layer by sb_mm 0.1 or the authors)."""
+        shape = tuple(shape)
+        own = dict(self.state_dict(keep_vars=True)).get(key)
+        if own is None:
+            return False
+        mine = tuple(own.shape)
+        if shape == mine:
+            return True
+        owner, _, name = key.rpartition('.')
+        if owner in self._sb_widened_convs and name == 'weight':
+            differ = [i for i, (a, b) in enumerate(zip(shape, mine))
+                      if a != b]
+            return len(shape) == len(mine) and differ == [1] and \
+                shape[1] == self._sb_widened_convs[owner]
+        if owner in self._sb_split_norms and len(shape) == 1:
+            maps = norm_channels(self.get_submodule(owner).sb_norm)
+            return shape[0] == self._sb_split_norms[owner] + maps
+        return False
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         self._rename_deep_stem(state_dict, prefix)
