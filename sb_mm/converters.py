@@ -182,9 +182,9 @@ def load_weights(path: str) -> Mapping[str, torch.Tensor]:
 
 def save_weights(state: Mapping, path: str, meta: dict = None) -> None:
     """Writes ``state`` to ``path`` atomically (a temporary file, then
-    rename: ``sb_mm.checkpoint_io.atomic_write``): as ``{'meta', 'state_dict'}`` when
-    ``meta`` is given (the OpenMMLab layout), else as a plain dict of
-    tensors (timm's)."""
+    rename: ``sb_mm.checkpoint_io.atomic_write``): as ``{'meta',
+    'state_dict'}`` when ``meta`` is given (the OpenMMLab layout), else as
+    a plain dict of tensors (timm's)."""
     payload = dict(state) if meta is None else dict(
         meta=meta, state_dict=OrderedDict(state))
     buffer = io.BytesIO()
