@@ -12,9 +12,12 @@ from mmdet.models.backbones import (
     ResNetV1d,
     ResNeXt,
 )
-from mmdet.registry import HOOKS, MODELS
+from mmdet.registry import MODELS
 
-from .engine.hooks import (
+# sb_mm's hooks (and schedulers) register themselves in mmengine's root
+# registries, which this library's registries search; imported here so that
+# custom_imports of this module registers them, and kept importable from it
+from .engine.hooks import (  # noqa: F401
     ChannelsLastHook,
     RandomStateHook,
     SBGradientStatsHook,
@@ -85,7 +88,3 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     beside it (no single conv2 to emit them)."""
 
 
-HOOKS.register_module(module=SBMapVisualizationHook)
-HOOKS.register_module(module=RandomStateHook)
-HOOKS.register_module(module=SBGradientStatsHook)
-HOOKS.register_module(module=ChannelsLastHook)

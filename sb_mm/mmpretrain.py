@@ -15,16 +15,19 @@ from mmpretrain.models.backbones import (
     SEResNet,
     SEResNeXt,
 )
-from mmpretrain.registry import DATASETS, HOOKS, MODELS, PARAM_SCHEDULERS
+from mmpretrain.registry import DATASETS, MODELS
 
 from .datasets.generated_cifar100 import GeneratedCIFAR100
-from .engine.hooks import (
+
+# sb_mm's hooks (and schedulers) register themselves in mmengine's root
+# registries, which this library's registries search; imported here so that
+# custom_imports of this module registers them, and kept importable from it
+from .engine.hooks import (  # noqa: F401
     ChannelsLastHook,
     RandomStateHook,
     SBGradientStatsHook,
     SBMapVisualizationHook,
 )
-from .engine.schedulers import TimmCosineLR
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 from .models.binary_cross_entropy import BinaryCrossEntropyLoss
 from .models.cifar_bottleneck_resnet import CIFARBottleneckResNet
@@ -103,10 +106,5 @@ class SBCIFARBottleneckResNet(SpatialBiasResNetMixin, CIFARBottleneckResNet):
 
 MODELS.register_module(module=CIFARBottleneckResNet)
 MODELS.register_module(module=BinaryCrossEntropyLoss)
-PARAM_SCHEDULERS.register_module(module=TimmCosineLR)
 DATASETS.register_module(module=GeneratedCIFAR100)
 
-HOOKS.register_module(module=SBMapVisualizationHook)
-HOOKS.register_module(module=RandomStateHook)
-HOOKS.register_module(module=SBGradientStatsHook)
-HOOKS.register_module(module=ChannelsLastHook)

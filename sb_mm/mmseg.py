@@ -9,9 +9,12 @@ from mmseg.models.backbones import (
     ResNetV1d,
     ResNeXt,
 )
-from mmseg.registry import HOOKS, MODELS
+from mmseg.registry import MODELS
 
-from .engine.hooks import (
+# sb_mm's hooks (and schedulers) register themselves in mmengine's root
+# registries, which this library's registries search; imported here so that
+# custom_imports of this module registers them, and kept importable from it
+from .engine.hooks import (  # noqa: F401
     ChannelsLastHook,
     RandomStateHook,
     SBGradientStatsHook,
@@ -53,7 +56,3 @@ class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
 
 
-HOOKS.register_module(module=SBMapVisualizationHook)
-HOOKS.register_module(module=RandomStateHook)
-HOOKS.register_module(module=SBGradientStatsHook)
-HOOKS.register_module(module=ChannelsLastHook)

@@ -1,4 +1,13 @@
-"""Training-loop pieces: runner hooks (:mod:`sb_mm.engine.hooks`)."""
-from .hooks import RandomStateHook, SBGradientStatsHook, SBMapVisualizationHook
+"""Training-loop pieces, each registered once in mmengine's root registries
+on import: runner hooks (:mod:`sb_mm.engine.hooks`) and parameter
+schedulers (:mod:`sb_mm.engine.schedulers`)."""
+from .hooks import (
+    ChannelsLastHook,
+    RandomStateHook,
+    SBGradientStatsHook,
+    SBMapVisualizationHook,
+)
+from .schedulers import TimmCosineLR
 
-__all__ = ['RandomStateHook', 'SBGradientStatsHook', 'SBMapVisualizationHook']
+__all__ = ['ChannelsLastHook', 'RandomStateHook', 'SBGradientStatsHook',
+           'SBMapVisualizationHook', 'TimmCosineLR']

@@ -1,6 +1,8 @@
-"""sb_mm's runner hooks, one per module, registered in the HOOKS of
-MMDetection, MMSegmentation and MMPretrain by ``sb_mm.mmdet`` /
-``sb_mm.mmseg`` / ``sb_mm.mmpretrain``:
+"""sb_mm's runner hooks, one per module, each registered once, in
+mmengine's root ``HOOKS``: the HOOKS of MMDetection, MMSegmentation and
+MMPretrain are its children and find them there (importing
+``sb_mm.mmdet`` / ``sb_mm.mmseg`` / ``sb_mm.mmpretrain`` imports this
+package):
 
 - ``SBMapVisualizationHook``: spatial-bias maps of a few validation images,
   every N epochs or iterations, into the runner's visualizer backends

@@ -3,8 +3,10 @@ timm (``--channels-last``)."""
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
 
 
+@HOOKS.register_module()
 class ChannelsLastHook(Hook):
     """Puts the model's parameters and buffers in channels-last order
     (``model.to(memory_format=torch.channels_last)``) before the run; the

@@ -4,8 +4,10 @@ import random
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
 
 
+@HOOKS.register_module()
 class RandomStateHook(Hook):
     """Saves the states of Python's, NumPy's and torch's (CPU and CUDA)
     random generators in each checkpoint (``checkpoint['random_state']``)

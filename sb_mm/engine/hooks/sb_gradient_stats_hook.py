@@ -5,6 +5,7 @@ from typing import Dict, List, Tuple
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
 
 from ...layers.spatial_bias import SpatialBias
 
@@ -56,6 +57,7 @@ def consumer_gates(backbone: torch.nn.Module) -> List[torch.Tensor]:
     return gates
 
 
+@HOOKS.register_module()
 class SBGradientStatsHook(Hook):
     """Logs, every training iteration, the root-mean-square gradient of
     each group of :func:`sb_parameter_groups` (``train/sb_grad_mix``,

@@ -3,10 +3,12 @@ from typing import Optional
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
 
 from ...visualization import collect_sb_maps, denormalised_image, draw_sb_maps
 
 
+@HOOKS.register_module()
 class SBMapVisualizationHook(Hook):
     """Draws, for the first ``num_images`` images of the first validation
     batch, every SB block's maps (grid resolution and over the image) with

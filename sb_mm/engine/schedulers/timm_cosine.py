@@ -6,8 +6,10 @@ import math
 
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
+from mmengine.registry import PARAM_SCHEDULERS
 
 
+@PARAM_SCHEDULERS.register_module()
 class TimmCosineParamScheduler(_ParamScheduler):
     """Value at step t (an epoch by default, as timm's ``t_in_epochs``)::
 
@@ -69,8 +71,11 @@ class TimmCosineParamScheduler(_ParamScheduler):
                 for base in self.base_values]
 
 
+@PARAM_SCHEDULERS.register_module()
 class TimmCosineLR(LRSchedulerMixin, TimmCosineParamScheduler):
-    """:class:`TimmCosineParamScheduler` of the learning rate."""
+    """:class:`TimmCosineParamScheduler` of the learning rate (registered in
+    mmengine's root ``PARAM_SCHEDULERS``: every library's configs find it
+    once ``sb_mm`` is imported)."""
 
 
 __all__ = ['TimmCosineLR', 'TimmCosineParamScheduler']
