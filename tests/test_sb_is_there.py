@@ -28,6 +28,9 @@ ROWS = [
     ('mmpretrain', 'SBResNetV1c', R50),
     ('mmpretrain', 'SBResNetV1d', R50),
     ('mmpretrain', 'SBResNet_CIFAR', dict(depth=18)),
+    # the paper's CIFAR ResNet: 3 stages, SB in each by default
+    ('mmpretrain', 'SBCIFARBottleneckResNet',
+     dict(depth=38, sb_stages=(True, True, True))),
 ] + [(lib, f'SB{name}', kw) for lib, name, kw, _ in FAMILIES]
 # the same check beyond the defaults: basic blocks, other stages, the
 # sb_cfg options beyond the paper
