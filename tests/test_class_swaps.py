@@ -292,3 +292,36 @@ def test_widen_conv_input_copies_all_but_the_weight(monkeypatch):
     assert conv.in_channels == 8 and conv.weight.shape == (6, 8, 3, 3)
     assert all(torch.equal(v, before[k])
                for k, v in conv.state_dict().items())
+
+
+def test_stock_class_sees_through_every_swap():
+    """The library's class under sb_mm's swaps, read from each made class's
+    own record (not an MRO position): a split norm is its BatchNorm, a conv
+    swapped twice its Conv2d, a user's subclass of a swapped class itself,
+    an untouched module its own class."""
+    from sb_mm.layers.mixed_class import mixed_class, stock_class
+    from sb_mm.layers.widen import SpatialBiasInputMixin
+    norm = attach_sb_norm(nn.SyncBatchNorm(4), 2)
+    assert type(norm) is not nn.SyncBatchNorm
+    assert stock_class(norm) is nn.SyncBatchNorm
+    conv = nn.Conv2d(4, 4, 3)
+    conv.__class__ = mixed_class(SpatialBiasInputMixin, type(conv), 'A',
+                                 'a.', __name__)
+    conv.__class__ = mixed_class(types.new_class('Other'), type(conv), 'B',
+                                 'b.', __name__)
+    assert stock_class(conv) is nn.Conv2d
+
+    class Mine(type(norm)):
+        pass
+    assert stock_class(Mine(4)) is Mine
+    assert stock_class(nn.ReLU()) is nn.ReLU
+
+
+def test_stage_flags_take_numpy_bools():
+    import numpy as np
+
+    from sb_mm.models import check_stage_flags
+    assert check_stage_flags('sb_stages', list(np.array([1, 0, 1]) > 0),
+                             3) == (True, False, True)
+    with pytest.raises(ValueError, match=r'sb_stages\[0\]'):
+        check_stage_flags('sb_stages', [np.float32(1.0)] * 3, 3)

@@ -9,7 +9,12 @@ from .conv_with_spatial_bias import (
     attach_spatial_bias_from_input,
 )
 from .norm_with_spatial_bias import attach_sb_norm
-from .spatial_bias import SpatialBias
+from .spatial_bias import (
+    GRID_SIZE,
+    KERNEL_SIZE,
+    REDUCED_CHANNELS,
+    SpatialBias,
+)
 from .widen import attach_sb_input, standardises_weight, widen_conv_input
 
 
@@ -27,9 +32,9 @@ def add_spatial_bias(block: nn.Module,
                      consumer: str,
                      norm: Optional[str] = None,
                      sb_norm_cfg: Optional[dict] = None,
-                     reduced_channels: int = 5,
-                     grid_size: int = 10,
-                     kernel_size: int = 3,
+                     reduced_channels: int = REDUCED_CHANNELS,
+                     grid_size: int = GRID_SIZE,
+                     kernel_size: int = KERNEL_SIZE,
                      fused: bool = True,
                      shared_mix: bool = False) -> SpatialBias:
     """Adds spatial bias to ``block`` in place, where the paper puts it.

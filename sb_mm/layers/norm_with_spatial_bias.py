@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .memory_format import cat_channels
-from .mixed_class import mixed_class
+from .mixed_class import mixed_class, stock_class
 
 
 class SpatialBiasNormMixin:
@@ -44,9 +44,8 @@ def norm_channels(norm: nn.Module) -> int:
 
 
 def _fusable(norm: nn.Module, sb_norm: nn.Module) -> bool:
-    base = type(norm).__mro__[2] if isinstance(norm, SpatialBiasNormMixin) \
-        else type(norm)
-    return (isinstance(norm, _BatchNorm) and type(sb_norm) is base
+    return (isinstance(norm, _BatchNorm)
+            and type(sb_norm) is stock_class(norm)
             and not isinstance(norm, nn.SyncBatchNorm)
             and norm.affine == sb_norm.affine
             and norm.track_running_stats == sb_norm.track_running_stats
@@ -95,10 +94,7 @@ def sb_norm_for(norm: nn.Module, extra: int) -> nn.Module:
     maps normalised together per image, as GroupNorm / LayerNorm do),
     affine as ``norm``."""
     if isinstance(norm, _BatchNorm):
-        cls = type(norm)
-        if isinstance(norm, SpatialBiasNormMixin):
-            cls = type(norm).__mro__[2]
-        new = cls(extra, eps=norm.eps, momentum=norm.momentum,
+        new = stock_class(norm)(extra, eps=norm.eps, momentum=norm.momentum,
                   affine=norm.affine,
                   track_running_stats=norm.track_running_stats)
     else:

@@ -8,6 +8,11 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
+#: the paper's settings, the defaults of every SB layer and backbone
+REDUCED_CHANNELS = 5
+GRID_SIZE = 10
+KERNEL_SIZE = 3
+
 
 def _check_int(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
@@ -159,9 +164,9 @@ class SpatialBias(nn.Module):
 
     def __init__(self,
                  in_channels: int,
-                 reduced_channels: int = 5,
-                 grid_size: int = 10,
-                 kernel_size: int = 3,
+                 reduced_channels: int = REDUCED_CHANNELS,
+                 grid_size: int = GRID_SIZE,
+                 kernel_size: int = KERNEL_SIZE,
                  norm_cfg: Optional[dict] = None,
                  fused: bool = True,
                  shared_mix: bool = False):
@@ -296,6 +301,7 @@ class SpatialBias(nn.Module):
 
 
 __all__ = [
-    'SpatialBias', 'adaptive_avg_pool_exportable', 'conv1d_valid_as_linear',
+    'GRID_SIZE', 'KERNEL_SIZE', 'REDUCED_CHANNELS', 'SpatialBias',
+    'adaptive_avg_pool_exportable', 'conv1d_valid_as_linear',
     'fold_batch_norm', 'pointwise_conv'
 ]

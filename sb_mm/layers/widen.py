@@ -3,6 +3,7 @@ import copy
 
 import torch
 import torch.nn as nn
+from mmcv.cnn.bricks.conv_ws import ConvAWS2d, ConvWS2d
 
 from .mixed_class import mixed_class
 
@@ -53,9 +54,9 @@ class SpatialBiasInputMixin:
 
 
 def standardises_weight(conv: nn.Module) -> bool:
-    """mmcv's weight-standardised convs (``ConvWS2d``, ``ConvAWS2d``)."""
-    return any(cls.__name__ in ('ConvWS2d', 'ConvAWS2d')
-               for cls in type(conv).__mro__)
+    """mmcv's weight-standardised convs (``ConvWS2d``, ``ConvAWS2d`` and
+    their subclasses, e.g. mmdet's ``SAConv2d``)."""
+    return isinstance(conv, (ConvWS2d, ConvAWS2d))
 
 
 def attach_sb_input(conv: nn.Conv2d, extra: int) -> nn.Conv2d:

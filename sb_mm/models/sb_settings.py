@@ -3,7 +3,12 @@ checks: ``sb_cfg`` and the per-stage flags of ``sb_stages`` and
 ``block_plugins``."""
 from typing import Optional
 
-SB_CFG_DEFAULTS = dict(reduced_channels=5, grid_size=10, kernel_size=3,
+import numpy as np
+
+from ..layers.spatial_bias import GRID_SIZE, KERNEL_SIZE, REDUCED_CHANNELS
+
+SB_CFG_DEFAULTS = dict(reduced_channels=REDUCED_CHANNELS,
+                       grid_size=GRID_SIZE, kernel_size=KERNEL_SIZE,
                        norm_cfg=None, fused=True, shared_mix=False,
                        add_to_output=False)
 #: Paper: spatial bias in stages 1-3 of ResNet-50.
@@ -40,7 +45,7 @@ def check_stage_flags(name: str, flags, num_stages: int) -> tuple:
             f'stage), got {flags!r}')
     out = []
     for i, flag in enumerate(flags):
-        if isinstance(flag, bool) or (type(flag).__name__ == 'bool_'):
+        if isinstance(flag, (bool, np.bool_)):
             out.append(bool(flag))
         elif isinstance(flag, int) and flag in (0, 1):
             out.append(bool(flag))
