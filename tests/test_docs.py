@@ -52,3 +52,53 @@ def test_readme_is_a_short_guide():
     assert len(lines) <= 250
     # the quick start is on the first screen
     assert any(line.startswith('## Quick start') for line in lines[:40])
+
+
+#: a repository path in backticks: starts with a top-level folder or file
+#: of the repository (placeholders such as <name>, {a,b}, * are skipped)
+TOP_LEVEL = ('sb_mm', 'configs', 'tools', 'tests', 'docs', 'demo',
+             'requirements', 'projects', '.ci')
+CODE_SPAN = re.compile(r'`([^`\s]+)`')
+
+
+def backticked_paths(text: str):
+    for span in CODE_SPAN.findall(text):
+        path = span.split('::')[0].rstrip('.,:;)')
+        if path.split('/')[0] not in TOP_LEVEL or '/' not in path:
+            continue
+        if re.search(r'[<>{}*\[\]$]|\.\.\.', path):
+            continue
+        yield path
+
+
+def test_every_backticked_repository_path_exists():
+    """Paths written in backticks on the pages (``sb_mm/...``,
+    ``configs/...``, ``tools/...``, ``tests/...``): each names a file or
+    folder of the repository (a test name after ``::`` aside)."""
+    missing = []
+    for page in [osp.join(REPO, 'README.md'), *pages()]:
+        with open(page) as f:
+            text = f.read()
+        for path in backticked_paths(text):
+            if not osp.exists(osp.join(REPO, path)):
+                missing.append((osp.relpath(page, REPO), path))
+    assert not missing
+
+
+def test_backticked_path_finder():
+    text = ('`sb_mm/layers/spatial_bias.py` `tests/test_fuzz.py::test_x`, '
+            '`configs/paper/cifar100_r{38,65}_*.py` `mask_rcnn/metafile.yml` '
+            '`work_dirs/<name>/epoch_310.pth` `make test`')
+    assert list(backticked_paths(text)) == [
+        'sb_mm/layers/spatial_bias.py', 'tests/test_fuzz.py']
+
+
+def test_metafile_code_urls_exist():
+    import yaml
+    folder = osp.join(REPO, 'configs', 'metafiles')
+    for name in sorted(os.listdir(folder)):
+        with open(osp.join(folder, name)) as f:
+            meta = yaml.safe_load(f)
+        for collection in meta.get('Collections', []):
+            url = collection['Code']['URL']
+            assert osp.exists(osp.join(REPO, url)), (name, url)
