@@ -37,13 +37,14 @@ from .checkpoint_io import (
     strip_module_prefix,
     unwrap_state_dict,
 )
+from .layers.names import SB, SB_NORM
 from .layers.norm_with_spatial_bias import merge_norm_state, split_norm_state
 
 #: authors' SB sub-module -> sb_mm's, inside ``layerX.Y.``
 _SB_PARTS = (
-    ('SB.feature_reduction.0.', 'conv2.sb.reduce.conv.'),
-    ('SB.feature_reduction.1.', 'conv2.sb.reduce.bn.'),
-    ('SB.sb_conv.', 'conv2.sb.mix.'),
+    ('SB.feature_reduction.0.', f'conv2.{SB}.reduce.conv.'),
+    ('SB.feature_reduction.1.', f'conv2.{SB}.reduce.bn.'),
+    ('SB.sb_conv.', f'conv2.{SB}.mix.'),
 )
 #: torchvision ResNet names, shared by the authors' layout and sb_mm's
 #: ResNet (mmpretrain, mmdet, mmseg; not the deep-stem V1c / V1d)
@@ -98,8 +99,9 @@ def authors_to_backbone(state: Mapping) -> Tuple['OrderedDict', Dict]:
         else:
             out[new] = value
     _fail(unplaced, "authors'")
-    for key in [k for k in out if k.endswith('.conv2.sb.mix.weight')]:
-        block = key[:-len('conv2.sb.mix.weight')]
+    mix = f'conv2.{SB}.mix.weight'
+    for key in [k for k in out if k.endswith(f'.{mix}')]:
+        block = key[:-len(mix)]
         split_norm_state(out, block + 'bn2.',
                          out[block + 'conv2.weight'].shape[0])
     return out, head
@@ -110,8 +112,8 @@ def backbone_to_authors(backbone: Mapping, head: Mapping = None
     """sb_mm ``SBResNet`` backbone keys (+ ``fc.*``) -> the authors' layout."""
     out, unplaced = OrderedDict(), []
     backbone = OrderedDict(_state_dict(backbone))
-    for key in [k for k in backbone if k.endswith('.bn2.sb_norm.weight')]:
-        merge_norm_state(backbone, key[:-len('sb_norm.weight')])
+    for key in [k for k in backbone if k.endswith(f'.bn2.{SB_NORM}.weight')]:
+        merge_norm_state(backbone, key[:-len(f'{SB_NORM}.weight')])
     for key, value in backbone.items():
         match = _BLOCK.match(key)
         new = None
@@ -121,7 +123,7 @@ def backbone_to_authors(backbone: Mapping, head: Mapping = None
                 if rest.startswith(new_part):
                     new = block + old_part + rest[len(new_part):]
                     break
-        if new is None and _STOCK.match(key) and '.sb.' not in key:
+        if new is None and _STOCK.match(key) and f'.{SB}.' not in key:
             new = key
         if new is None:
             unplaced.append(key)
@@ -195,9 +197,10 @@ def save_weights(state: Mapping, path: str, meta: dict = None) -> None:
 def summary(state: Mapping) -> str:
     """What a converted checkpoint holds: tensors per kind and the SB
     blocks."""
-    sb_keys = [k for k in state if re.search(r'\.(sb|SB|sb_norm)\.', k)]
-    sb_blocks = sorted({k.split('.sb.')[0].split('.SB.')[0]
-                        for k in sb_keys if '.sb_norm.' not in k})
+    sb_keys = [k for k in state
+               if re.search(rf'\.({SB}|SB|{SB_NORM})\.', k)]
+    sb_blocks = sorted({k.split(f'.{SB}.')[0].split('.SB.')[0]
+                        for k in sb_keys if f'.{SB_NORM}.' not in k})
     head = [k for k in state if re.match(r'^(head\.)?fc\.', k)]
     stock = len(state) - len(head) - len(sb_keys)
     return (f'{len(state)} tensors: {stock} stock ResNet, '

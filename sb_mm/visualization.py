@@ -13,13 +13,15 @@ import torch
 import torch.nn as nn
 
 from .layers import SpatialBias
+from .layers.names import SB
 
 
 def sb_modules(model: nn.Module) -> List[Tuple[str, SpatialBias]]:
     """``(name, module)`` of every SpatialBias in ``model``, in forward
     order; the name is that of the conv that emits the maps
     (``backbone.layer1.0.conv2``)."""
-    return [(name[:-len('.sb')] if name.endswith('.sb') else name, module)
+    return [(name[:-len(f'.{SB}')] if name.endswith(f'.{SB}') else name,
+             module)
             for name, module in model.named_modules()
             if isinstance(module, SpatialBias)]
 

@@ -23,10 +23,11 @@ import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from sb_mm.layers.names import SB_MODULE_NAMES
 from sb_mm.layers.spatial_bias import SpatialBias
 
 #: parameters that belong to spatial bias (the stock ones keep stock names)
-SB_PARAM = re.compile(r'(^|\.)sb(_norm|_input|_to_output)?\.')
+SB_PARAM = re.compile(r'(^|\.)(' + '|'.join(SB_MODULE_NAMES) + r')\.')
 
 
 def stage_blocks(backbone: nn.Module) -> List[List[nn.Module]]:

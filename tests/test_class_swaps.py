@@ -325,3 +325,25 @@ def test_stage_flags_take_numpy_bools():
                              3) == (True, False, True)
     with pytest.raises(ValueError, match=r'sb_stages\[0\]'):
         check_stage_flags('sb_stages', [np.float32(1.0)] * 3, 3)
+
+
+def test_the_module_names_are_the_ones_the_layers_use():
+    """sb_mm/layers/names.py is what the layers name their modules (the
+    loaders and converters build checkpoint keys from it)."""
+    from sb_mm.layers import SpatialBias, add_spatial_bias
+    from sb_mm.layers.names import SB, SB_INPUT, SB_NORM
+    from sb_mm.layers.norm_with_spatial_bias import SpatialBiasNormMixin
+    block = nn.Sequential()
+    block.conv = nn.Conv2d(4, 4, 3, padding=1)
+    block.norm = nn.BatchNorm2d(4)
+    block.out = nn.Conv2d(4, 8, 1)
+    add_spatial_bias(block, conv='conv', norm='norm', consumer='out')
+    assert isinstance(getattr(block.conv, SB), SpatialBias)
+    assert isinstance(block.norm, SpatialBiasNormMixin)
+    assert isinstance(getattr(block.norm, SB_NORM), nn.BatchNorm2d)
+    from mmcv.cnn.bricks.conv_ws import ConvWS2d
+    ws = nn.Sequential()
+    ws.conv = nn.Conv2d(4, 4, 3, padding=1)
+    ws.out = ConvWS2d(4, 8, 1)
+    add_spatial_bias(ws, conv='conv', consumer='out')
+    assert isinstance(getattr(ws.out, SB_INPUT), nn.Conv2d)

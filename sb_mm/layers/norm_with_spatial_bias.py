@@ -9,6 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from .memory_format import cat_channels
 from .mixed_class import mixed_class, stock_class
+from .names import SB_NORM
 
 
 class SpatialBiasNormMixin:
@@ -134,7 +135,7 @@ def split_norm_state(state: dict, base: str, channels: int) -> List[str]:
     ``base + 'sb_norm.'`` over the rest: the same per-channel values. A
     state that already has ``sb_norm`` tensors is left alone. Returns the
     keys split."""
-    if any(k.startswith(base + 'sb_norm.') for k in state):
+    if any(k.startswith(f'{base}{SB_NORM}.') for k in state):
         return []
     split = []
     for name in NORM_TENSORS:
@@ -142,11 +143,11 @@ def split_norm_state(state: dict, base: str, channels: int) -> List[str]:
         if src is None or src.dim() != 1 or src.shape[0] <= channels:
             continue
         state[base + name] = src[:channels].clone()
-        state[f'{base}sb_norm.{name}'] = src[channels:].clone()
+        state[f'{base}{SB_NORM}.{name}'] = src[channels:].clone()
         split.append(base + name)
     count = state.get(base + 'num_batches_tracked')
     if count is not None and split:
-        state[f'{base}sb_norm.num_batches_tracked'] = count.clone()
+        state[f'{base}{SB_NORM}.num_batches_tracked'] = count.clone()
     return split
 
 
@@ -156,11 +157,11 @@ def merge_norm_state(state: dict, base: str) -> List[str]:
     m, as the authors' layout saves it). Returns the keys merged."""
     merged = []
     for name in NORM_TENSORS:
-        side = state.pop(f'{base}sb_norm.{name}', None)
+        side = state.pop(f'{base}{SB_NORM}.{name}', None)
         if side is not None:
             state[base + name] = torch.cat([state[base + name], side])
             merged.append(base + name)
-    state.pop(f'{base}sb_norm.num_batches_tracked', None)
+    state.pop(f'{base}{SB_NORM}.num_batches_tracked', None)
     return merged
 
 

@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
+from ..layers.names import SB, SB_INPUT, SB_NORM
 from ..layers.norm_with_spatial_bias import norm_channels, split_norm_state
 
 
@@ -40,7 +41,8 @@ class StockCheckpointLoadingMixin:
             return len(shape) == len(mine) and differ == [1] and \
                 shape[1] == self._sb_widened_convs[owner]
         if owner in self._sb_split_norms and len(shape) == 1:
-            maps = norm_channels(self.get_submodule(owner).sb_norm)
+            maps = norm_channels(
+                self.get_submodule(f'{owner}.{SB_NORM}'))
             return shape[0] == self._sb_split_norms[owner] + maps
         return False
 
@@ -116,12 +118,12 @@ class StockCheckpointLoadingMixin:
             if src is None or src.dim() != 4 or src.shape[1] != stock:
                 continue
             module = self.get_submodule(name)
-            if hasattr(module, 'sb_input'):  # the consumer kept its weight:
+            if hasattr(module, SB_INPUT):  # the consumer kept its weight:
                 # its SB input conv starts at zero instead
-                side = f'{prefix}{name}.sb_input.weight'
+                side = f'{prefix}{name}.{SB_INPUT}.weight'
                 if side not in state_dict:
                     state_dict[side] = torch.zeros_like(
-                        module.sb_input.weight)
+                        getattr(module, SB_INPUT).weight)
                     expanded.append(side)
                 continue
             new = module.weight
@@ -131,12 +133,9 @@ class StockCheckpointLoadingMixin:
             expanded.append(key)
         if expanded:
             sb_names = sorted({
-                name.rsplit('.sb.', 1)[0] + '.sb'
-                for name, _ in self.named_parameters() if '.sb.' in name
-            } | {
-                name.rsplit('.sb_norm.', 1)[0] + '.sb_norm'
-                for name, _ in self.named_parameters() if '.sb_norm.' in name
-            })
+                name.rsplit(f'.{part}.', 1)[0] + f'.{part}'
+                for name, _ in self.named_parameters()
+                for part in (SB, SB_NORM) if f'.{part}.' in name})
             print_log(
                 f'{type(self).__name__}: loaded a checkpoint without spatial '
                 f'bias. Widened {len(expanded)} stock tensors for the SB '
