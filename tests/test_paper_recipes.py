@@ -54,77 +54,201 @@ def _rand_augment(aa):
             int(value.get('n', 2)))
 
 
-@pytest.mark.parametrize('name', sorted(PRETRAIN))
-def test_recipe_is_the_authors(name):
-    cfg = cfg_of(name)
-    a = AUTHORS
-    assert cfg.model.backbone.type == PRETRAIN[name]
-    # batch and LR: 8 GPUs x 128 = the authors' 4 x 256
+# -- one check per item of docs/en/reproduce.md's table ----------------------
+def _batch(cfg, a):
+    # 8 GPUs x 128 = the authors' 4 x 256
     batch = 8 * cfg.train_dataloader.batch_size
     assert batch == a['gpus'] * a['batch_per_gpu']
     assert cfg.auto_scale_lr.base_batch_size == batch
+
+
+def _optimiser(cfg, a):
     opt = cfg.optim_wrapper.optimizer
     assert opt.type.lower() == a['opt'] and opt.lr == a['lr']
     assert opt.weight_decay == a['weight_decay']
-    # timm keeps biases and norms out of the weight decay
+
+
+def _weight_decay(cfg, a):
+    # timm keeps 1-D parameters and biases out of the weight decay
     assert cfg.optim_wrapper.paramwise_cfg.bias_decay_mult == 0
     assert cfg.optim_wrapper.paramwise_cfg.norm_decay_mult == 0
-    # the schedule: tests/test_paper_recipes.py::test_lr_schedule_is_timms
+
+
+def _schedule(cfg, a):
+    # the values per epoch: test_lr_schedule_is_timms
     (sched, ) = cfg.param_scheduler
-    assert sched.type == 'TimmCosineLR' and sched.by_epoch
+    assert sched.type == 'TimmCosineLR'
     assert sched.t_initial == a['epochs'] and sched.min_value == a['min_lr']
-    assert (sched.warmup_t, sched.warmup_value) == (a['warmup_epochs'],
-                                                    a['warmup_lr'])
     assert sched.end == cfg.train_cfg.max_epochs == \
         a['epochs'] + a['cooldown_epochs']
-    # loss and mixing
+
+
+def _warm_up(cfg, a):
+    (sched, ) = cfg.param_scheduler
+    assert (sched.warmup_t, sched.warmup_value) == (a['warmup_epochs'],
+                                                    a['warmup_lr'])
+
+
+def _lr_steps(cfg, a):
+    (sched, ) = cfg.param_scheduler
+    assert sched.by_epoch and not sched.get('convert_to_iter_based', False)
+
+
+def _loss(cfg, a):
+    # the loss itself against timm's: test_bce_target_threshold_loss_is_timms
     loss = cfg.model.head.loss
     assert a['bce_loss'] and loss.type == 'BinaryCrossEntropyLoss'
     assert loss.target_threshold == a['bce_target_thresh']
-    assert loss.get('smoothing', 0.0) == a['smoothing']
+
+
+def _label_smoothing(cfg, a):
+    assert cfg.model.head.loss.get('smoothing', 0.0) == a['smoothing']
+
+
+def _mixing(cfg, a):
     augments = {m.type: m.alpha for m in cfg.model.train_cfg.augments}
     assert augments == dict(Mixup=a['mixup'], CutMix=a['cutmix'])
-    # augmentation
-    steps = {s.type: s for s in cfg.train_dataloader.dataset.pipeline}
-    # --train-interpolation random: a bilinear or a bicubic crop
-    crops = [c for choice in steps['RandomChoice'].transforms for c in choice]
-    assert a['train_interpolation'] == 'random' and 'prob' not in \
-        steps['RandomChoice']
-    assert sorted(c.interpolation for c in crops) == ['bicubic', 'bilinear']
-    steps['RandomResizedCrop'] = crops[0]
-    assert all(c.scale == crops[0].scale for c in crops)
+    assert cfg.model.train_cfg.get('probs') is None  # one of the two, 50/50
+
+
+def _train_steps(cfg):
+    return {s.type: s for s in cfg.train_dataloader.dataset.pipeline}
+
+
+def _rand_augment_item(cfg, a):
     magnitude, std, increasing, ops = _rand_augment(a['aa'])
-    ra = steps['RandAugment']
+    ra = _train_steps(cfg)['RandAugment']
     assert (ra.magnitude_level, ra.magnitude_std, ra.num_policies) == \
         (magnitude, std, ops)
     assert ra.policies == ('timm_increasing' if increasing else 'timm')
     assert ra.total_level == 10  # timm's magnitude scale
-    assert steps['RandomResizedCrop'].scale == a['img_size']
-    assert ('RandomErasing' in steps) == (a['reprob'] > 0)
+
+
+def _train_interpolation(cfg, a):
+    # a bilinear or a bicubic random resized crop, at random
+    choice = _train_steps(cfg)['RandomChoice']
+    crops = [c for option in choice.transforms for c in option]
+    assert a['train_interpolation'] == 'random' and 'prob' not in choice
+    assert [c.type for c in crops] == ['RandomResizedCrop'] * 2
+    assert sorted(c.interpolation for c in crops) == ['bicubic', 'bilinear']
+    assert {c.scale for c in crops} == {a['img_size']}
+
+
+def _colour_jitter(cfg, a):
+    # timm applies none with an AutoAugment policy
+    assert a['aa'] and 'ColorJitter' not in _train_steps(cfg)
+
+
+def _random_erasing(cfg, a):
+    assert ('RandomErasing' in _train_steps(cfg)) == (a['reprob'] > 0)
+
+
+def _repeated_augmentation(cfg, a):
     sampler = cfg.train_dataloader.sampler
     assert sampler.type == 'RepeatAugSampler'
     assert sampler.get('num_repeats', 3) == a['aug_repeats']
-    # --drop-path never reached the model (test_backbone_inits_as_the_authors)
+
+
+def _drop_path(cfg, a):
+    # on the command line, never in the model: test_backbone_inits_as_the_
+    # authors checks the built model
     assert a['drop_path'] > 0 and cfg.model.backbone.drop_path_rate == 0
-    # test crop: timm resizes to floor(img_size / crop_pct)
+
+
+def _initialisation(cfg, a):
+    # the built model: test_backbone_inits_as_the_authors
+    assert cfg.model.backbone.zero_init_residual is False
+    assert cfg.model.head.init_cfg is None
+
+
+def _test_steps(cfg, loader):
+    return {s.type: s for s in cfg[loader].dataset.pipeline}
+
+
+def _test_crop(cfg, a):
+    # timm resizes to floor(img_size / crop_pct)
     for loader in ('val_dataloader', 'test_dataloader'):
-        steps = {s.type: s for s in cfg[loader].dataset.pipeline}
+        steps = _test_steps(cfg, loader)
         assert steps['ResizeEdge'].scale == \
             math.floor(a['img_size'] / a['crop_pct'])
         assert steps['CenterCrop'].crop_size == a['img_size']
-    # AMP, channels_last, per-GPU BN
+
+
+def _test_interpolation(cfg, a):
+    # timm's default for a model without a default_cfg
+    for loader in ('val_dataloader', 'test_dataloader'):
+        assert _test_steps(cfg, loader)['ResizeEdge'].interpolation == \
+            'bicubic'
+
+
+def _hooks(cfg):
+    return [h.type for h in cfg.get('custom_hooks', [])]
+
+
+def _amp(cfg, a):
     assert (cfg.optim_wrapper.type == 'AmpOptimWrapper') == a['amp']
-    hooks = [h.type for h in cfg.get('custom_hooks', [])]
-    assert ('ChannelsLastHook' in hooks) == a['channels_last']
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+
+
+def _channels_last(cfg, a):
+    assert ('ChannelsLastHook' in _hooks(cfg)) == a['channels_last']
+
+
+def _batch_norm(cfg, a):
+    # per-GPU BN; --dist-bn reduce: BN buffers averaged after each epoch
     assert (cfg.model.backbone.norm_cfg.type == 'SyncBN') == a['sync_bn']
-    # --dist-bn reduce: BN buffers averaged over the GPUs after each epoch
-    assert ('SyncBuffersHook' in hooks) == (a['dist_bn'] == 'reduce')
-    # --seed 42 + rank; --eval-metric top1 keeps the best epoch
+    assert ('SyncBuffersHook' in _hooks(cfg)) == (a['dist_bn'] == 'reduce')
+
+
+def _seed(cfg, a):
     assert (cfg.randomness.seed, cfg.randomness.diff_rank_seed) == \
         (a['seed'], True)
+
+
+def _checkpoint(cfg, a):
     assert cfg.default_hooks.checkpoint.save_best == \
         f"accuracy/{a['eval_metric']}"
+
+
+def _cudnn(cfg, a):
     assert cfg.env_cfg.cudnn_benchmark  # train.py sets it
+
+
+#: every item of the table in docs/en/reproduce.md (section 1)
+ITEMS = {
+    'batch': _batch, 'optimiser': _optimiser, 'weight decay': _weight_decay,
+    'warm-up': _warm_up, 'schedule': _schedule, 'LR steps': _lr_steps,
+    'loss': _loss, 'label smoothing': _label_smoothing, 'mixing': _mixing,
+    'RandAugment': _rand_augment_item,
+    'train interpolation': _train_interpolation,
+    'colour jitter': _colour_jitter, 'random erasing': _random_erasing,
+    'repeated augmentation': _repeated_augmentation,
+    'drop path': _drop_path, 'initialisation': _initialisation,
+    'test crop': _test_crop, 'test interpolation': _test_interpolation,
+    'AMP': _amp, 'channels last': _channels_last,
+    'BatchNorm': _batch_norm, 'seed': _seed, 'checkpoint': _checkpoint,
+    'cuDNN': _cudnn,
+}
+
+
+@pytest.mark.parametrize('item', sorted(ITEMS))
+@pytest.mark.parametrize('name', sorted(PRETRAIN))
+def test_recipe_item_is_what_the_authors_ran(name, item):
+    cfg = cfg_of(name)
+    assert cfg.model.backbone.type == PRETRAIN[name]
+    ITEMS[item](cfg, AUTHORS)
+
+
+def test_every_item_of_the_reproduce_table_is_checked():
+    """Each row of the table in docs/en/reproduce.md has its check above
+    (or a test of its own, named in the row's check)."""
+    with open(osp.join(REPO, 'docs', 'en', 'reproduce.md')) as f:
+        page = f.read()
+    section = page.split('## 1. ')[1].split('\n## ')[0]
+    rows = [line.split('|')[1].strip() for line in section.splitlines()
+            if line.startswith('| ') and not line.startswith('| item')]
+    assert len(rows) == len(set(rows)) == len(ITEMS)
+    assert set(rows) == set(ITEMS)
 
 
 def test_sb_and_plain_recipes_differ_in_the_backbone_type_only():
