@@ -17,17 +17,10 @@ from mmpretrain.models.backbones import (
 )
 from mmpretrain.registry import DATASETS, MODELS
 
+# registers sb_mm's hooks and schedulers in mmengine's root registries,
+# which this library's registries search
+from . import engine  # noqa: F401
 from .datasets.generated_cifar100 import GeneratedCIFAR100
-
-# sb_mm's hooks (and schedulers) register themselves in mmengine's root
-# registries, which this library's registries search; imported here so that
-# custom_imports of this module registers them, and kept importable from it
-from .engine.hooks import (  # noqa: F401
-    ChannelsLastHook,
-    RandomStateHook,
-    SBGradientStatsHook,
-    SBMapVisualizationHook,
-)
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 from .models.binary_cross_entropy import BinaryCrossEntropyLoss
 from .models.cifar_bottleneck_resnet import CIFARBottleneckResNet

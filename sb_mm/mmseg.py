@@ -11,15 +11,9 @@ from mmseg.models.backbones import (
 )
 from mmseg.registry import MODELS
 
-# sb_mm's hooks (and schedulers) register themselves in mmengine's root
-# registries, which this library's registries search; imported here so that
-# custom_imports of this module registers them, and kept importable from it
-from .engine.hooks import (  # noqa: F401
-    ChannelsLastHook,
-    RandomStateHook,
-    SBGradientStatsHook,
-    SBMapVisualizationHook,
-)
+# registers sb_mm's hooks and schedulers in mmengine's root registries,
+# which this library's registries search
+from . import engine  # noqa: F401
 from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
 
 
