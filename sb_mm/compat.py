@@ -104,16 +104,16 @@ def _named_weights_only_loader() -> None:
 
 def _split_norm_after_revert() -> None:
     from mmengine.model.utils import _BatchNormXd
+
+    from .layers.names import SB_NORM
+    from .layers.norm_with_spatial_bias import split_forward
     original = _BatchNormXd.forward
     ORIGINALS['_BatchNormXd.forward'] = original
 
     def forward(self, x):
-        sb_norm = self._modules.get('sb_norm')
-        if sb_norm is None:
+        if SB_NORM not in self._modules:
             return original(self, x)
-        channels = self.num_features
-        return torch.cat([original(self, x[:, :channels]),
-                          sb_norm(x[:, channels:])], dim=1)
+        return split_forward(lambda part: original(self, part), self, x)
 
     forward.__doc__ = ('mmengine _BatchNormXd.forward, splitting off the SB '
                        'maps of a reverted SB norm (sb_mm shim 5).')

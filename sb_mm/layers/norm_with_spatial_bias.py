@@ -30,11 +30,20 @@ class SpatialBiasNormMixin:
     sb_norm: nn.Module
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        channels = norm_channels(self)
         if _fusable(self, self.sb_norm):
             return _fused_batch_norm(self, self.sb_norm, x)
-        return cat_channels([super().forward(x[:, :channels]),
-                             self.sb_norm(x[:, channels:])])
+        return split_forward(super().forward, self, x)
+
+
+def split_forward(stock_forward, norm: nn.Module,
+                  x: torch.Tensor) -> torch.Tensor:
+    """``cat([stock_forward(x[:, :C]), norm.sb_norm(x[:, C:])], 1)`` with C
+    the channels ``norm`` normalises, in ``x``'s memory format: a split
+    norm's forward as two norms (also what ``sb_mm.compat``'s shim 5 runs
+    for a norm that lost its class)."""
+    channels = norm_channels(norm)
+    return cat_channels([stock_forward(x[:, :channels]),
+                         norm.sb_norm(x[:, channels:])])
 
 
 def norm_channels(norm: nn.Module) -> int:
@@ -166,4 +175,5 @@ def merge_norm_state(state: dict, base: str) -> List[str]:
 
 
 __all__ = ['NORM_TENSORS', 'SpatialBiasNormMixin', 'attach_sb_norm',
-           'merge_norm_state', 'sb_norm_for', 'split_norm_state']
+           'merge_norm_state', 'sb_norm_for', 'split_forward',
+           'split_norm_state']
