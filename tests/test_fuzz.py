@@ -197,10 +197,10 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
     amp = torch.autocast('cpu', dtype=torch.bfloat16,
                          enabled=dtype == torch.bfloat16)
 
-    calls = _record_sb_calls(sb)
+    calls, hooks = _record_sb_calls(sb)
     with amp, bf16_kernels(dtype):
         outs = sb(x)
-    for hook in calls.pop('hooks'):
+    for hook in hooks:
         hook.remove()
     with torch.no_grad(), amp, bf16_kernels(dtype):
         expected = _stock(lib, stock_type, tuple(sorted(kwargs.items())))(
@@ -250,9 +250,9 @@ def _check_backbone(case, batch, height, width, stages, cfg, fused, dtype,
 
 
 def _record_sb_calls(model):
-    """{module name: (its positional arguments, its output)} of every SB
-    layer and split norm of ``model`` as its next forward calls them
-    (filled in place; the hooks under ``'hooks'``)."""
+    """``({module name: (its positional arguments, its output)}, hook
+    handles)``: every SB layer and split norm of ``model`` as its next
+    forward calls them (the dict is filled in place)."""
     calls = {}
 
     def record(name):
@@ -260,12 +260,11 @@ def _record_sb_calls(model):
             calls[name] = (tuple(a.detach().clone() if torch.is_tensor(a)
                                  else a for a in args), out.detach().clone())
         return hook
-    calls['hooks'] = [
-        module.register_forward_hook(record(name))
-        for name, module in model.named_modules()
-        if isinstance(module, (SpatialBias,
-                               norm_with_spatial_bias.SpatialBiasNormMixin))]
-    return calls
+    hooks = [module.register_forward_hook(record(name))
+             for name, module in model.named_modules()
+             if isinstance(module, (SpatialBias,
+                                    norm_with_spatial_bias.SpatialBiasNormMixin))]
+    return calls, hooks
 
 
 backbone_examples = dict(

@@ -28,13 +28,16 @@ class StockCheckpointLoadingMixin:
         the stock input channels, a norm tensor over C + m channels saved
         as one layer by sb_mm 0.1 or the authors)."""
         shape = tuple(shape)
-        own = dict(self.state_dict(keep_vars=True)).get(key)
-        if own is None:
+        owner, _, name = key.rpartition('.')
+        try:
+            own = getattr(self.get_submodule(owner), name, None)
+        except AttributeError:
+            return False
+        if not torch.is_tensor(own):
             return False
         mine = tuple(own.shape)
         if shape == mine:
             return True
-        owner, _, name = key.rpartition('.')
         if owner in self._sb_widened_convs and name == 'weight':
             differ = [i for i, (a, b) in enumerate(zip(shape, mine))
                       if a != b]
