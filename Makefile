@@ -11,27 +11,30 @@ venv:
 
 # Lint: OpenMMLab's flake8 + isort rules, run by ruff, and its spell check
 # (codespell); settings in pyproject.toml.
-LINT_PATHS := sb_mm tools tests demo configs setup.py
+LINT_PATHS := sb_mm tools tests demo configs projects setup.py
 lint: venv
 	.venv/bin/ruff check $(LINT_PATHS)
 	.venv/bin/codespell $(LINT_PATHS) docs README.md Makefile
 
+# The library's tests and those of the projects (projects/*/tests).
+TEST_PATHS := tests projects/long_range_study/tests
+
 # The test command CI runs: lint, the fast suite, then the marked end-to-end tests.
 test: lint
-	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
-	$(PY) -m pytest tests -m slow $(SLOW_ARGS) $(PYTEST_ARGS)
+	$(PY) -m pytest $(TEST_PATHS) -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(TEST_PATHS) -m slow $(SLOW_ARGS) $(PYTEST_ARGS)
 
 test-fast: venv
-	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(TEST_PATHS) -m "not slow" $(PYTEST_ARGS)
 
 test-slow: venv
-	$(PY) -m pytest tests -m slow $(SLOW_ARGS) $(PYTEST_ARGS)
+	$(PY) -m pytest $(TEST_PATHS) -m slow $(SLOW_ARGS) $(PYTEST_ARGS)
 
 # The fast suite REPEAT times in fresh processes: lists every test whose
 # outcome changes between runs (tools/dev/test_repeat.py).
 REPEAT ?= 5
 test-repeat: venv
-	$(PY) tools/dev/test_repeat.py --runs $(REPEAT) tests -m "not slow" $(PYTEST_ARGS)
+	$(PY) tools/dev/test_repeat.py --runs $(REPEAT) $(TEST_PATHS) -m "not slow" $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf .venv

@@ -13,11 +13,11 @@ these:
 * contribution: the output differs from the same weights with the maps of
   all SB layers zeroed, and with the maps of each flagged stage zeroed;
 * learning: every SB parameter (``.sb.``, ``.sb_norm.``, ``.sb_input.``,
-  ``.sb_to_output.``) and the consumer's SB input columns get a non-zero
-  float32 gradient.
+  and the modules a project's variant adds, ``sb_names``) and the
+  consumer's SB input columns get a non-zero float32 gradient.
 """
 import re
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -94,12 +94,15 @@ def _zeroing(layers):
 
 def assert_sb_is_there(backbone: nn.Module, x: torch.Tensor,
                        forward: Optional[Callable] = None,
-                       grads: bool = True) -> None:
+                       grads: bool = True,
+                       sb_names: Sequence[str] = ()) -> None:
     """Placement, contribution and learning (see the module docstring), in
     float32; ``forward(backbone, x)`` replaces ``backbone(x)`` (DetectoRS'
     ``rfp_forward``). Expects fresh SB weights (a stock checkpoint zeroes
     the consumer's SB columns, so the maps do not change the output yet);
-    sets the norms' weights and statistics to trained-like values."""
+    sets the norms' weights and statistics to trained-like values.
+    ``sb_names``: module names beyond the library's that hold SB
+    parameters."""
     per_stage = assert_sb_placement(backbone)
     layers = [layer for stage in per_stage for layer in stage]
     assert layers, 'no stage has SB: nothing to check'
@@ -128,8 +131,11 @@ def assert_sb_is_there(backbone: nn.Module, x: torch.Tensor,
     backbone.zero_grad(set_to_none=True)
     sum(o.float().square().mean() for o in _flat(forward(backbone, x))) \
         .backward()
+    extra = re.compile(r'(^|\.)(' + '|'.join(sb_names) + r')\.') \
+        if sb_names else None
     params = {n: p for n, p in backbone.named_parameters()
-              if SB_PARAM.search(n) and p.requires_grad}
+              if p.requires_grad and (SB_PARAM.search(n) or (
+                  extra is not None and extra.search(n)))}
     assert params, 'no trainable SB parameter'
     dead = [n for n, p in params.items()
             if p.grad is None or not p.grad.abs().sum() > 0]

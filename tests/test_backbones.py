@@ -3,7 +3,7 @@ import pickle
 
 import pytest
 import torch
-from conftest import LIBRARIES, build_backbone, registry
+from sb_testing import LIBRARIES, build_backbone, registry
 
 # (stock type, SB type, extra kwargs) per library; mmdet has no ResNetV1c,
 # its equivalent is ResNet(deep_stem=True).
@@ -214,47 +214,25 @@ def _sb_layers(model):
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
-def test_fused_and_plain_sb_backbones_agree(lib):
-    """``sb_cfg=dict(fused=False)`` changes how SB runs, not what it is:
-    same state_dict, same outputs, gradients and running statistics in train
-    and eval mode."""
+@pytest.mark.parametrize('fused', [True, False])
+def test_sb_cfg_fused_is_accepted_and_ignored(lib, fused):
+    """Configs of sb_mm 0.2 keep building: ``sb_cfg.fused`` (its fast path
+    is gone) warns that it is ignored and builds the model it always
+    computed, the same parameters and the same outputs."""
     torch.manual_seed(0)
-    fused = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT)
-    plain = build_backbone(lib, type='SBResNet', depth=50, out_indices=OUT,
-                           sb_cfg=dict(fused=False))
-    # the setting reaches every SB layer (else both sides run one path)
-    assert len(_sb_layers(fused)) == len(_sb_layers(plain)) == 13
-    assert all(m.fused for m in _sb_layers(fused))
-    assert not any(m.fused for m in _sb_layers(plain))
-    for m in fused.modules():  # SB columns of conv3 are zero-initialised
-        if isinstance(m, torch.nn.Conv2d):
-            m.weight.data.normal_(0, 0.05)
-    plain.load_state_dict(fused.state_dict())
-    assert fused.state_dict().keys() == plain.state_dict().keys()
-    # float64: float32 rounding grows through 16 blocks (and train-mode BN
-    # over layer4's 3x2 maps) to ~1e-5 of the outputs' scale
-    fused.double()
-    plain.double()
-    x = torch.randn(2, 3, 72, 56, dtype=torch.float64)
-    for train in (False, True):
-        fused.train(train)
-        plain.train(train)
-        fused.zero_grad()
-        plain.zero_grad()
-        outs_f, outs_p = fused(x), plain(x)
-        for a, b in zip(outs_f, outs_p):
-            torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
-        sum(o.square().mean() for o in outs_f).backward()
-        sum(o.square().mean() for o in outs_p).backward()
-        grads_p = dict(plain.named_parameters())
-        for name, p in fused.named_parameters():
-            if p.grad is not None or grads_p[name].grad is not None:
-                torch.testing.assert_close(p.grad, grads_p[name].grad,
-                                           atol=1e-9, rtol=1e-7, msg=name)
-        buffers_p = dict(plain.named_buffers())
-        for name, b in fused.named_buffers():
-            torch.testing.assert_close(b, buffers_p[name], atol=1e-10,
-                                       rtol=1e-10, msg=name)
+    paper = build_backbone(lib, type='SBResNet', depth=18, base_channels=16)
+    with pytest.warns(DeprecationWarning,
+                      match='sb_cfg.fused is deprecated and ignored'):
+        old = build_backbone(lib, type='SBResNet', depth=18, base_channels=16,
+                             sb_cfg=dict(fused=fused))
+    assert 'fused' not in old.sb_cfg
+    old.load_state_dict(paper.state_dict())
+    x = torch.randn(2, 3, 40, 48)
+    paper.eval()
+    old.eval()
+    with torch.no_grad():
+        for a, b in zip(paper(x), old(x)):
+            assert torch.equal(a, b)
 
 
 def _assert_sb_matters(model, x):
@@ -491,3 +469,66 @@ def test_default_sb_norm_follows_batchnorm_backbones(norm_cfg, expected):
                         sb_cfg=dict(norm_cfg=dict(type='GN', num_groups=5)))
     reduce = sb.layer1[0].conv1.sb.reduce
     assert type(getattr(reduce, reduce.norm_name)).__name__ == 'GroupNorm'
+
+
+@pytest.mark.parametrize('key', ['shared_mix', 'add_to_output'])
+def test_study_variant_keys_say_where_they_live(key, monkeypatch):
+    """The long-range study's variants are not options of the library:
+    without its project imported, their keys name the project and how to
+    import it (with it imported they are registered options)."""
+    from sb_mm.models import sb_settings
+    monkeypatch.setattr(sb_settings, 'SB_CFG_OPTIONS', {})
+    with pytest.raises(ValueError) as info:
+        build_backbone('mmdet', type='SBResNet', depth=18,
+                       sb_cfg={key: True})
+    assert str(info.value) == (
+        f'sb_cfg: {key} is a variant of the long-range study, not an option '
+        'of the library: it lives in projects/long_range_study/ (add '
+        "'projects.long_range_study.study' to custom_imports, with the "
+        'repository root on PYTHONPATH)')
+
+
+def test_registered_sb_cfg_option_reaches_every_block(monkeypatch):
+    """A project's option (``SBCfgOption``): its key is valid and checked,
+    ``add_to_block`` runs for every block with SB (with the emitting conv's
+    name and the block's SB layer) and ``init_weights`` after the
+    library's, not after a Pretrained init; a library key cannot be
+    taken."""
+    from sb_mm.models import sb_settings
+    monkeypatch.setattr(sb_settings, 'SB_CFG_OPTIONS', {})
+    seen = []
+
+    class Tag(sb_settings.SBCfgOption):
+        name, default = 'tag', None
+
+        def check(self, value):
+            if not isinstance(value, str):
+                raise ValueError('sb_cfg: tag must be a str')
+            return value.upper()
+
+        def add_to_block(self, backbone, block, emit, sb, value):
+            seen.append((type(block).__name__, emit, sb.in_channels, value))
+
+        def init_weights(self, backbone, value):
+            seen.append(('init', value))
+
+    sb_settings.register_sb_cfg_option(Tag())
+    with pytest.raises(ValueError, match='is not a free sb_cfg key'):
+        sb_settings.register_sb_cfg_option(
+            type('Grid', (sb_settings.SBCfgOption, ), dict(
+                name='grid_size'))())
+    with pytest.raises(ValueError, match='tag must be a str'):
+        build_backbone('mmdet', type='SBResNet', depth=18,
+                       sb_cfg=dict(tag=1))
+    model = build_backbone('mmdet', type='SBResNet', depth=18,
+                           sb_stages=(False, True, False, False),
+                           sb_cfg=dict(tag='x'))
+    assert model.sb_cfg['tag'] == 'X'
+    # layer2's two blocks: conv1 reads 64 channels, then 128
+    assert seen == [('BasicBlock', 'conv1', 64, 'X'),
+                    ('BasicBlock', 'conv1', 128, 'X')]
+    model.init_weights()
+    assert seen[-1] == ('init', 'X')
+    seen.clear()
+    build_backbone('mmdet', type='SBResNet', depth=18)  # key left out
+    assert seen == []

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import build_backbone
+from sb_testing import build_backbone
 
 from sb_mm.apis import checks, cli
 

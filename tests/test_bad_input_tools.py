@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 import torch
-from conftest import load_tool
+from sb_testing import load_tool
 from test_bad_input import CASES
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from conftest import ConvWrapper, record_calls
+from sb_testing import ConvWrapper, record_calls
 
 from sb_mm.layers import (
     SpatialBias,
@@ -23,7 +23,6 @@ from sb_mm.layers import (
 )
 from sb_mm.layers.after_block_plugins import attach_after_block
 from sb_mm.layers.conv_with_spatial_bias import attach_spatial_bias_from_input
-from sb_mm.layers.maps_to_output import attach_maps_to_output
 
 
 class ScaledConv(nn.Conv2d):
@@ -54,9 +53,6 @@ def _sb(channels=8):
 
 def _swapped():
     """(module after its swap, class name, module, docstring) per swap."""
-    block = ToyBlock()
-    attach_spatial_bias(block.conv2, _sb())
-    attach_maps_to_output(block, 'conv2', 3, 8)
     plugged = ToyBlock()
     attach_after_block(plugged, dict(type='ContextBlock', ratio=1 / 4))
     return [
@@ -75,8 +71,6 @@ def _swapped():
         (attach_sb_norm(nn.BatchNorm2d(6), 3), 'BatchNorm2dWithSpatialBias',
          'sb_mm.layers.norm_with_spatial_bias',
          'BatchNorm2d that also normalises spatial-bias maps.'),
-        (block, 'ToyBlockWithSBToOutput', 'sb_mm.layers.maps_to_output',
-         'ToyBlock that also adds its spatial-bias maps to its output.'),
         (plugged, 'ToyBlockWithPlugins', 'sb_mm.layers.after_block_plugins',
          'ToyBlock followed by plugin layers.'),
     ]
@@ -101,7 +95,7 @@ def fresh_classes(monkeypatch):
             delattr(home, made.__name__)
 
 
-@pytest.mark.parametrize('index', range(6))
+@pytest.mark.parametrize('index', range(5))
 def test_swapped_classes_are_named_published_and_pickle(index,
                                                         fresh_classes):
     module, name, home, doc = _swapped()[index]
@@ -172,24 +166,6 @@ def test_swapped_convs_pass_the_extra_arguments_through():
     expected = F.conv2d(torch.cat([x, maps], 1), reading.weight,
                         reading.bias) * 2.0 + 0.5
     torch.testing.assert_close(reading(x, 2.0, shift=0.5), expected)
-
-
-def test_maps_to_output_block_passes_arguments_and_lets_the_maps_go():
-    torch.manual_seed(0)
-    block = ToyBlock()
-    attach_spatial_bias(block.conv2, _sb())
-    conv = attach_maps_to_output(block, 'conv2', 3, 8)
-    with torch.no_grad():
-        conv.weight.normal_()
-        conv.bias.normal_()
-    x = torch.randn(2, 8, 12, 10)
-    out = block(x, 2.0, shift=0.5)
-    maps = block.conv2.sb(block.conv1(x), (12, 10))
-    expected = ToyBlock.forward(block, x, 2.0, shift=0.5) + conv(maps)
-    torch.testing.assert_close(out, expected)
-    # the conv keeps no maps outside the block's forward
-    assert block.conv2.sb_keep_maps is False
-    assert block.conv2.sb_last_maps is None
 
 
 def test_sb_input_takes_the_convs_dtype_and_geometry():

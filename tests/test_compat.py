@@ -276,9 +276,9 @@ def test_revert_sync_batchnorm_keeps_the_split_sb_norm():
     mmseg's init_model and the inferencers do on a CPU), computes what the
     same backbone built with BN computes; mmengine's own _BatchNormXd
     forward fails on it."""
-    from conftest import assert_same_features, build_backbone
     from mmengine.model import revert_sync_batchnorm
     from mmengine.model.utils import _BatchNormXd
+    from sb_testing import assert_same_features, build_backbone
     torch.manual_seed(0)
     bn = build_backbone('mmseg', type='SBResNetV1c', depth=18,
                         norm_cfg=dict(type='BN'))

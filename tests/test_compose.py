@@ -4,7 +4,7 @@ consumers) and the mistakes it names."""
 import pytest
 import torch
 import torch.nn as nn
-from conftest import ConvWrapper
+from sb_testing import ConvWrapper
 from torchvision.models.resnet import Bottleneck
 
 from sb_mm.layers import add_spatial_bias
@@ -14,22 +14,19 @@ from sb_mm.layers.compose import conv_in_channels
 def _sb_settings(sb):
     return dict(in_channels=sb.in_channels,
                 reduced_channels=sb.reduced_channels,
-                grid_size=sb.grid_size, kernel_size=sb.kernel_size,
-                fused=sb.fused, shared_mix=sb.shared_mix,
-                mix_shared=hasattr(sb, 'mix_shared'))
+                grid_size=sb.grid_size, kernel_size=sb.kernel_size)
 
 
 @pytest.mark.parametrize('conv', ['conv2', None])
 def test_defaults_are_the_papers(conv):
     """Left out, the settings are the paper's (5 reduced channels, a 10x10
-    grid, a 1-D kernel of 3: 3 maps), fused, one mixing weight a position;
-    with conv=None as with an emitting conv."""
+    grid, a 1-D kernel of 3: 3 maps); with conv=None as with an emitting
+    conv."""
     block = Bottleneck(256, 64)
     sb = add_spatial_bias(block, conv=conv, consumer='conv3',
                           norm='bn2' if conv else None)
     assert _sb_settings(sb) == dict(
-        in_channels=64, reduced_channels=5, grid_size=10, kernel_size=3,
-        fused=True, shared_mix=False, mix_shared=False)
+        in_channels=64, reduced_channels=5, grid_size=10, kernel_size=3)
     assert sb.out_channels == 3 and block.conv3.in_channels == 67
 
 
@@ -38,11 +35,9 @@ def test_settings_reach_the_layer(conv):
     block = Bottleneck(256, 64)
     sb = add_spatial_bias(block, conv=conv, consumer='conv3',
                           norm='bn2' if conv else None, reduced_channels=6,
-                          grid_size=4, kernel_size=2, fused=False,
-                          shared_mix=True)
+                          grid_size=4, kernel_size=2)
     assert _sb_settings(sb) == dict(
-        in_channels=64, reduced_channels=6, grid_size=4, kernel_size=2,
-        fused=False, shared_mix=True, mix_shared=True)
+        in_channels=64, reduced_channels=6, grid_size=4, kernel_size=2)
     assert block.conv3.in_channels == 64 + 5
     assert block(torch.randn(1, 256, 9, 7)).shape == (1, 256, 9, 7)
 

@@ -9,9 +9,9 @@ import time
 from collections import Counter
 
 import pytest
-from conftest import LIBRARIES, registry
 from mmengine.config import Config
 from sb_is_there import assert_sb_placement
+from sb_testing import LIBRARIES, registry
 
 STOCK_TYPES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNeXt', 'ResNet_CIFAR',
                'SEResNet', 'SEResNeXt', 'RegNet', 'ResNeSt',

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from conftest import build_backbone
+from sb_testing import build_backbone
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONVERTERS = osp.join(ROOT, 'tools', 'model_converters')
@@ -333,7 +333,7 @@ def test_deep_stem_loads_across_the_two_layouts(src, dst):
     (``stem.{3i}`` conv, ``stem.{3i+1}`` norm), three ``ConvModule`` in
     mmpretrain (``stem.{i}.conv`` / ``.bn``). A state dict of either layout
     loads strictly into the other and computes the same features."""
-    from conftest import assert_same_features, build_backbone
+    from sb_testing import assert_same_features, build_backbone
     torch.manual_seed(0)
     source = build_backbone(src, type='SBResNetV1c', depth=18,
                             out_indices=(0, 1, 2, 3))

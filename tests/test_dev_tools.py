@@ -2,7 +2,7 @@
 import sys
 
 import pytest
-from conftest import load_tool
+from sb_testing import load_tool
 
 
 def test_mutation_recheck_refuses_a_folder_without_the_mutants(

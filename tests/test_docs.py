@@ -1,6 +1,6 @@
 """The documentation holds together: every relative link points at a file
-that exists, every page under docs/ is reachable from the README, and the
-README stays a short guide."""
+that exists, every page under docs/ and projects/ is reachable from the
+README, and the README stays a short guide."""
 import os
 import os.path as osp
 import re
@@ -20,10 +20,13 @@ def links(page: str):
 
 
 def pages():
-    for root, _, files in os.walk(osp.join(REPO, 'docs')):
-        for name in files:
-            if name.endswith('.md'):
-                yield osp.join(root, name)
+    """The markdown pages of docs/ and of the projects (their README and
+    result pages)."""
+    for top in ('docs', 'projects'):
+        for root, _, files in os.walk(osp.join(REPO, top)):
+            for name in files:
+                if name.endswith('.md'):
+                    yield osp.join(root, name)
 
 
 def test_every_relative_link_points_at_a_file():

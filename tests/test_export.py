@@ -4,7 +4,7 @@ import io
 import numpy as np
 import pytest
 import torch
-from conftest import build_backbone
+from sb_testing import build_backbone
 
 
 def _sb_r18():

@@ -5,7 +5,7 @@ output, learning) is checked with every other SB type in
 test_sb_is_there.py."""
 import pytest
 import torch
-from conftest import build_backbone
+from sb_testing import build_backbone
 
 # HRNet-W18 as the stock configs define it (mmdet, mmseg)
 HRNET_W18 = dict(

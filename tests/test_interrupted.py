@@ -16,7 +16,7 @@ import time
 
 import pytest
 import torch
-from conftest import run_tool
+from sb_testing import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'demo')

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import load_tool
+from sb_testing import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

@@ -9,8 +9,8 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn as nn
-from conftest import build_backbone, run_tool
 from mmengine.config import Config
+from sb_testing import build_backbone, run_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PAPER = osp.join(REPO, 'configs', 'paper')
@@ -36,16 +36,9 @@ def build_classifier(name):
 
 
 def count(model):
-    """(parameters, FLOPs) by mmengine's counter at 3x32x32, SB's steps
-    module by module (its fused forward folds the BN into matrix products
-    the counter prices differently: within 0.25 MFLOPs)."""
+    """(parameters, FLOPs) by mmengine's counter at 3x32x32."""
     from mmengine.analysis import get_model_complexity_info
-
-    from sb_mm.layers import SpatialBias
     model.eval()
-    for module in model.modules():
-        if isinstance(module, SpatialBias):
-            module.fused = False
     info = get_model_complexity_info(model, input_shape=(3, 32, 32),
                                      show_table=False, show_arch=False)
     return info['params'], info['flops']

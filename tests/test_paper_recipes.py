@@ -518,7 +518,7 @@ def test_paper_chain_plan_lists_every_step(capsys):
     """Without --dry-run the tool prints the plan: every step's command, on
     a machine's GPUs and under slurm, pretraining before what starts from
     it."""
-    from conftest import load_tool
+    from sb_testing import load_tool
     tool = load_tool('tools/analysis_tools/paper_chain.py')
     tool.main([])
     out = capsys.readouterr().out
@@ -545,7 +545,7 @@ def test_gpu_measure_quick_runs_the_benchmark_and_the_chain(tmp_path):
     GPU figure is written."""
     import subprocess
 
-    from conftest import load_tool
+    from sb_testing import load_tool
     STEPS = load_tool('tools/analysis_tools/paper_chain.py').STEPS
     wanted = set(DRY_RUN_STEPS) | {parent for name, _, parent, _ in STEPS
                                    if name in DRY_RUN_STEPS and parent}
@@ -582,8 +582,8 @@ def test_plain_downstream_backbones_load_their_pretraining_checkpoints(
     from MMPretrain's deep-stem names, where the stock ResNetV1c loaded
     nothing of the stem."""
     import torch
-    from conftest import load_tool
     from mmengine.config import Config
+    from sb_testing import load_tool
 
     from sb_mm.apis.models import build_model
     tool = load_tool('tools/analysis_tools/paper_chain.py')

@@ -5,19 +5,17 @@ import importlib
 
 import pytest
 import torch
-from conftest import LIBRARIES
 from mmengine.registry import HOOKS, PARAM_SCHEDULERS, DefaultScope
+from sb_testing import LIBRARIES
 
 from sb_mm.engine import (
     ChannelsLastHook,
     RandomStateHook,
-    SBGradientStatsHook,
     SBMapVisualizationHook,
     TimmCosineLR,
 )
 
-HOOK_TYPES = (ChannelsLastHook, RandomStateHook, SBGradientStatsHook,
-              SBMapVisualizationHook)
+HOOK_TYPES = (ChannelsLastHook, RandomStateHook, SBMapVisualizationHook)
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)

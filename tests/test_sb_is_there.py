@@ -6,8 +6,8 @@ tier runs the depth-18 settings; the slow one every registered type at its
 usual depth."""
 import pytest
 import torch
-from conftest import LIBRARIES, build_backbone, registry
 from sb_is_there import assert_sb_is_there
+from sb_testing import LIBRARIES, build_backbone, registry
 from test_families import FAMILIES
 
 R50 = dict(depth=50)
@@ -32,16 +32,14 @@ ROWS = [
     ('mmpretrain', 'SBCIFARBottleneckResNet',
      dict(depth=38, sb_stages=(True, True, True))),
 ] + [(lib, f'SB{name}', kw) for lib, name, kw, _ in FAMILIES]
-# the same check beyond the defaults: basic blocks, other stages, the
-# sb_cfg options beyond the paper
+# the same check beyond the defaults: basic blocks, other stages, other SB
+# settings (the study's variants: projects/long_range_study/tests)
 SETTINGS = [
     ('mmdet', 'SBResNet', dict(depth=18)),
     ('mmseg', 'SBResNetV1c', dict(depth=18, sb_stages=(False, True, False,
                                                         True))),
     ('mmpretrain', 'SBResNet', dict(depth=18, sb_cfg=dict(
         reduced_channels=8, grid_size=5))),
-    ('mmdet', 'SBResNet', dict(depth=18, sb_cfg=dict(add_to_output=True))),
-    ('mmdet', 'SBResNet', dict(depth=18, sb_cfg=dict(shared_mix=True))),
 ]
 
 

@@ -1,4 +1,3 @@
-import copy
 
 import pytest
 import torch
@@ -35,7 +34,6 @@ def reference_spatial_bias(sb: SpatialBias, x, out_size):
                          align_corners=False)
 
 
-@pytest.mark.parametrize('fused', [True, False])
 @pytest.mark.parametrize('train', [True, False])
 @pytest.mark.parametrize('shape,out_size', [
     ((1, 16, 32, 32), (32, 32)),  # batch 1
@@ -43,9 +41,9 @@ def reference_spatial_bias(sb: SpatialBias, x, out_size):
     ((3, 8, 4, 4), (4, 4)),  # smaller than the 10x10 grid
     ((2, 16, 64, 20), (64, 20)),
 ])
-def test_matches_reference(shape, out_size, train, fused):
+def test_matches_reference(shape, out_size, train):
     torch.manual_seed(0)
-    sb = SpatialBias(shape[1], fused=fused)
+    sb = SpatialBias(shape[1])
     sb.reduce.bn.running_mean.uniform_(-0.2, 0.2)
     sb.reduce.bn.running_var.uniform_(0.5, 2.0)
     sb.train(train)
@@ -54,109 +52,6 @@ def test_matches_reference(shape, out_size, train, fused):
     assert out.shape == (shape[0], 3, *out_size)
     ref = reference_spatial_bias(sb, x, out_size)
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
-
-
-def _fused_and_plain(channels, norm_cfg=None, **kw):
-    torch.manual_seed(0)
-    fused = SpatialBias(channels, norm_cfg=norm_cfg, **kw)
-    for p in fused.parameters():  # away from the init's symmetric values
-        p.data.add_(torch.rand_like(p) * 0.2)
-    for name, buf in fused.named_buffers():
-        if name.endswith('running_mean'):
-            buf.uniform_(-0.2, 0.2)
-        elif name.endswith('running_var'):
-            buf.uniform_(0.5, 2.0)
-    plain = copy.deepcopy(fused)
-    plain.fused = False
-    assert fused.fused
-    return fused, plain
-
-
-@pytest.mark.parametrize('mode', ['train', 'eval', 'frozen_bn'])
-@pytest.mark.parametrize('shape,out_size,channels_last', [
-    ((1, 16, 32, 32), (32, 32), False),
-    ((2, 16, 33, 47), (17, 24), False),
-    ((3, 8, 4, 4), (4, 4), False),
-    ((2, 16, 30, 20), (30, 20), True),
-])
-def test_fused_forward_equals_plain_formulation(shape, out_size,
-                                                channels_last, mode):
-    """Same outputs, input and parameter gradients and running statistics as
-    the module-by-module forward, from the same parameters. ``frozen_bn``
-    is a training model whose BN is in eval mode (``norm_eval=True``)."""
-    fused, plain = _fused_and_plain(shape[1])
-    assert fused.state_dict().keys() == plain.state_dict().keys()
-    for sb in (fused, plain):
-        sb.train(mode != 'eval')
-        if mode == 'frozen_bn':
-            sb.reduce.bn.eval()
-    x = torch.randn(*shape)
-    if channels_last:
-        x = x.contiguous(memory_format=torch.channels_last)
-    grad = torch.randn(shape[0], 3, *out_size)
-    results = []
-    for sb in (fused, plain):
-        xi = x.clone().requires_grad_()
-        out = sb(xi, out_size)
-        out.backward(grad)
-        results.append((out, xi.grad, {n: p.grad for n, p in
-                                       sb.named_parameters()}))
-    (out_f, gx_f, gp_f), (out_p, gx_p, gp_p) = results
-    torch.testing.assert_close(out_f, out_p, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(gx_f, gx_p, atol=1e-5, rtol=1e-5)
-    assert gp_f.keys() == gp_p.keys()
-    for name in gp_f:
-        torch.testing.assert_close(gp_f[name], gp_p[name], atol=1e-5,
-                                   rtol=1e-4, msg=name)
-    # running statistics move the same way in train mode, not at all else
-    for (name, a), b in zip(fused.named_buffers(), plain.buffers()):
-        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-6, msg=name)
-    stats_moved = not torch.equal(
-        fused.reduce.bn.running_mean,
-        _fused_and_plain(shape[1])[0].reduce.bn.running_mean)
-    assert stats_moved == (mode == 'train')
-    assert out_f.is_contiguous(memory_format=torch.channels_last) == (
-        channels_last)
-
-
-@pytest.mark.parametrize('norm_cfg', [
-    dict(type='GN', num_groups=1),  # not foldable: applied as a module
-    dict(type='BN', affine=False),  # folds without gamma / beta
-    # no running statistics: batch statistics in eval too, nothing to fold
-    dict(type='BN', track_running_stats=False),
-])
-@pytest.mark.parametrize('train', [True, False])
-def test_fused_forward_other_norms(norm_cfg, train):
-    fused, plain = _fused_and_plain(8, norm_cfg=norm_cfg)
-    fused.train(train)
-    plain.train(train)
-    x = torch.randn(2, 8, 19, 23)
-    torch.testing.assert_close(fused(x), plain(x), atol=1e-5, rtol=1e-5)
-
-
-@pytest.mark.parametrize('train', [True, False])
-def test_fused_forward_folds_the_batch_norm_in_eval_only(train):
-    """With running statistics in eval mode the BN is folded into the
-    reduction conv (the BN module does not run); in training it runs."""
-    fused, _ = _fused_and_plain(8)
-    fused.train(train)
-    ran = []
-    fused.reduce.bn.register_forward_hook(lambda *a: ran.append(1))
-    fused(torch.randn(2, 8, 19, 23))
-    assert bool(ran) == train
-
-
-def test_fused_forward_other_sizes():
-    """Other grid and kernel sizes, k = 1 included."""
-    for kw in (dict(reduced_channels=7, grid_size=6, kernel_size=2),
-               dict(reduced_channels=4, grid_size=3, kernel_size=1)):
-        fused, plain = _fused_and_plain(8, **kw)
-        x = torch.randn(2, 8, 15, 11)
-        for train in (False, True):
-            fused.train(train)
-            plain.train(train)
-            torch.testing.assert_close(fused(x), plain(x), atol=1e-5,
-                                       rtol=1e-5)
 
 
 def test_non_local_mixing():
@@ -200,8 +95,6 @@ def test_channels_last():
     (dict(reduced_channels=True), 'reduced_channels must be an int, got True'),
     (dict(in_channels='16'), "in_channels must be an int, got '16'"),
     (dict(norm_cfg='BN'), "norm_cfg must be a dict, got 'BN'"),
-    (dict(fused=1), 'fused must be a bool, got 1'),
-    (dict(shared_mix='no'), "shared_mix must be a bool, got 'no'"),
 ])
 def test_invalid_settings_name_the_argument(kwargs, message):
     """The whole message: the layer, the argument, the rule, the value."""
@@ -222,13 +115,11 @@ def test_smallest_settings_build_and_run():
     assert sb(torch.randn(1, 4, 6, 6)).shape == (1, 1, 6, 6)
 
 
-@pytest.mark.parametrize('shared_mix', [False, True])
-def test_modules_are_the_papers(shared_mix):
+def test_modules_are_the_papers():
     """1x1 conv without bias -> BN -> ReLU (in place, as ResNet's) to r
     channels; pooling to g x g; a Conv1d(N, N, k) with bias over the
-    N = g*g positions; with shared_mix a zero (1, N, k) weight besides."""
-    sb = SpatialBias(16, reduced_channels=6, grid_size=4, kernel_size=2,
-                     shared_mix=shared_mix)
+    N = g*g positions, and no other parameter."""
+    sb = SpatialBias(16, reduced_channels=6, grid_size=4, kernel_size=2)
     conv, norm, act = sb.reduce.conv, sb.reduce.norm, sb.reduce.activate
     assert (type(conv), conv.in_channels, conv.out_channels,
             conv.kernel_size, conv.bias) == (nn.Conv2d, 16, 6, (1, 1), None)
@@ -239,12 +130,10 @@ def test_modules_are_the_papers(shared_mix):
     assert (type(mix), mix.in_channels, mix.out_channels, mix.kernel_size,
             mix.padding, tuple(mix.bias.shape)) == (
                 nn.Conv1d, 16, 16, (2, ), (0, ), (16, ))
-    assert sb.out_channels == 5 and sb.shared_mix is shared_mix
-    if shared_mix:
-        assert sb.mix_shared.shape == (1, 16, 2)
-        assert not sb.mix_shared.any()
-    else:
-        assert not hasattr(sb, 'mix_shared')
+    assert sb.out_channels == 5
+    assert sorted(n for n, _ in sb.named_parameters()) == [
+        'mix.bias', 'mix.weight', 'reduce.bn.bias', 'reduce.bn.weight',
+        'reduce.conv.weight']
     sb = SpatialBias(16, norm_cfg=dict(type='GN', num_groups=5))
     assert type(sb.reduce.norm) is nn.GroupNorm
     assert sb.reduce.norm.num_groups == 5
@@ -260,26 +149,27 @@ def test_exportable_pool_equals_adaptive_pool(hw, dtype):
                                F.adaptive_avg_pool2d(x, 10))
 
 
-def test_forward_plain_resizes_to_the_size_asked():
-    """``forward_plain`` (the reference formulation) honours ``out_size``
-    as ``forward`` does, and defaults to the input's size."""
-    sb = SpatialBias(16, fused=False).eval()
+def test_forward_resizes_to_the_size_asked():
+    """``out_size`` is honoured and defaults to the input's size; the maps
+    are ``grid_maps`` resized (what the SB pictures draw)."""
+    sb = SpatialBias(16).eval()
     x = torch.randn(2, 16, 12, 9)
     for out_size in [(5, 7), (12, 9), None]:
-        out = sb.forward_plain(x, out_size)
+        out = sb(x, out_size)
         assert out.shape == (2, 3, *(out_size or (12, 9)))
-        torch.testing.assert_close(out, sb(x, out_size))
+        torch.testing.assert_close(out, F.interpolate(
+            sb.grid_maps(x), size=out_size or (12, 9), mode='bilinear',
+            align_corners=False))
 
 
 def test_repr_states_the_settings():
-    """What ``print(model)`` shows of each SB layer; ``shared_mix`` only
-    where it is on."""
+    """What ``print(model)`` shows of each SB layer."""
     assert SpatialBias(16, grid_size=7).extra_repr() == (
         'in_channels=16, reduced_channels=5, grid_size=7, kernel_size=3, '
-        'out_channels=3, fused=True')
-    assert SpatialBias(8, 6, fused=False, shared_mix=True).extra_repr() == (
+        'out_channels=3')
+    assert SpatialBias(8, 6).extra_repr() == (
         'in_channels=8, reduced_channels=6, grid_size=10, kernel_size=3, '
-        'out_channels=4, fused=False, shared_mix=True')
+        'out_channels=4')
 
 
 def test_cat_channels_keeps_the_first_tensors_memory_format():
@@ -306,50 +196,10 @@ def test_cat_channels_keeps_the_first_tensors_memory_format():
             memory_format=torch.channels_last) == channels_last
 
 
-def test_pointwise_conv_takes_the_batched_product_where_it_is_faster(
-        monkeypatch):
-    """A batch of NCHW inputs goes through one batched matrix product; one
-    image, or channels_last, through the conv; the values are the conv's."""
-    from conftest import record_calls
-
-    from sb_mm.layers import spatial_bias
-    conv2d = F.conv2d
-    calls = record_calls(monkeypatch, spatial_bias.F, 'conv2d')
-    bias = torch.randn(5)
-    for x, through_conv in [
-            (torch.randn(2, 16, 7, 9), False),
-            (torch.randn(3, 1, 7, 9), False),  # one input channel
-            (torch.randn(1, 16, 7, 9), True),
-            (torch.randn(2, 16, 7, 9).contiguous(
-                memory_format=torch.channels_last), True)]:
-        weight = torch.randn(5, x.shape[1], 1, 1)
-        calls.clear()
-        out = spatial_bias.pointwise_conv(x, weight, bias)
-        assert bool(calls) == through_conv, x.shape
-        torch.testing.assert_close(out, conv2d(x, weight, bias))
-
-
-def test_fold_batch_norm_with_a_conv_bias():
-    """``bn(conv(x))`` as one conv, for a conv with and without bias."""
-    from sb_mm.layers.spatial_bias import fold_batch_norm
-    bn = torch.nn.BatchNorm2d(5).eval()
-    with torch.no_grad():
-        bn.running_mean.uniform_(-1, 1)
-        bn.running_var.uniform_(0.5, 2)
-        bn.weight.uniform_(0.5, 2)
-        bn.bias.uniform_(-1, 1)
-    x = torch.randn(2, 8, 6, 7)
-    weight = torch.randn(5, 8, 1, 1)
-    for bias in (torch.randn(5), None):
-        folded = fold_batch_norm(weight, bias, bn)
-        torch.testing.assert_close(F.conv2d(x, *folded),
-                                   bn(F.conv2d(x, weight, bias)))
-
-
 def test_onnx_export_pools_with_the_exportable_pooling(monkeypatch):
     """While exporting to ONNX the grid pooling is the matrix form (the
     same values); ``tests/test_export.py`` exports for real (slow)."""
-    from conftest import record_calls
+    from sb_testing import record_calls
 
     from sb_mm.layers import spatial_bias
     sb = SpatialBias(16, grid_size=4).eval()

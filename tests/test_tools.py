@@ -8,8 +8,8 @@ import sys
 
 import pytest
 import torch
-from conftest import run_tool
 from mmengine.config import Config
+from sb_testing import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'demo')

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from conftest import build_backbone
+from sb_testing import build_backbone
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'demo', 'in1k_sb_demo.py')

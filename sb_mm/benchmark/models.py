@@ -42,10 +42,9 @@ def _resnet(sb: bool, **kw) -> nn.Module:
                              **kw))
 
 
-#: SB settings beyond the paper (issue 19's variants), by benchmark name
+#: SB settings beyond the paper, by benchmark name (a project adds its own
+#: variants here: projects/long_range_study/tools/benchmark_sb_variants.py)
 SB_VARIANTS = {
-    'SB-R50 maps to output': dict(sb_cfg=dict(add_to_output=True)),
-    'SB-R50 shared mix': dict(sb_cfg=dict(shared_mix=True)),
     'SB-R50 r8 (6 maps)': dict(sb_cfg=dict(reduced_channels=8)),
     'SB-R50 grid 5': dict(sb_cfg=dict(grid_size=5)),
 }

@@ -4,10 +4,9 @@ schedulers (:mod:`sb_mm.engine.schedulers`)."""
 from .hooks import (
     ChannelsLastHook,
     RandomStateHook,
-    SBGradientStatsHook,
     SBMapVisualizationHook,
 )
 from .schedulers import TimmCosineLR
 
-__all__ = ['ChannelsLastHook', 'RandomStateHook', 'SBGradientStatsHook',
-           'SBMapVisualizationHook', 'TimmCosineLR']
+__all__ = ['ChannelsLastHook', 'RandomStateHook', 'SBMapVisualizationHook',
+           'TimmCosineLR']

@@ -34,9 +34,7 @@ def add_spatial_bias(block: nn.Module,
                      sb_norm_cfg: Optional[dict] = None,
                      reduced_channels: int = REDUCED_CHANNELS,
                      grid_size: int = GRID_SIZE,
-                     kernel_size: int = KERNEL_SIZE,
-                     fused: bool = True,
-                     shared_mix: bool = False) -> SpatialBias:
+                     kernel_size: int = KERNEL_SIZE) -> SpatialBias:
     """Adds spatial bias to ``block`` in place, where the paper puts it.
 
     The submodule named ``conv`` (a spatial conv of the block) also emits the
@@ -69,8 +67,7 @@ def add_spatial_bias(block: nn.Module,
         block(torch.randn(2, 256, 56, 56))  # (2, 256, 56, 56)
     """
     sb_kwargs = dict(reduced_channels=reduced_channels, grid_size=grid_size,
-                     kernel_size=kernel_size, norm_cfg=sb_norm_cfg,
-                     fused=fused, shared_mix=shared_mix)
+                     kernel_size=kernel_size, norm_cfg=sb_norm_cfg)
     parent_name, _, attr = consumer.rpartition('.')
     parent = block.get_submodule(parent_name) if parent_name else block
     old = getattr(parent, attr)

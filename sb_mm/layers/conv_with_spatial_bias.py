@@ -21,17 +21,10 @@ class SpatialBiasOutputMixin:
     """
 
     sb: SpatialBias
-    #: set by a block that also adds the maps to its output
-    #: (``maps_to_output``): the maps of this forward are kept in
-    #: ``sb_last_maps`` for it
-    sb_keep_maps = False
 
     def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
         out = super().forward(x, *args, **kwargs)
-        maps = self.sb(x, out.shape[-2:])
-        if self.sb_keep_maps:
-            self.sb_last_maps = maps
-        return cat_channels([out, maps])
+        return cat_channels([out, self.sb(x, out.shape[-2:])])
 
 
 class Conv2dWithSpatialBias(SpatialBiasOutputMixin, nn.Conv2d):

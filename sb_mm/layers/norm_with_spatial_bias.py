@@ -1,10 +1,9 @@
 """A norm layer that also normalises the spatial-bias maps, keeping its own
 names and shapes."""
-from typing import List, Optional
+from typing import List
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .memory_format import cat_channels
@@ -20,8 +19,7 @@ class SpatialBiasNormMixin:
     ``x`` (B, C + m, H, W) -> (B, C + m, H, W). For BatchNorm-type layers
     ``sb_norm`` is the same type over m channels, so the pair computes
     exactly what one BatchNorm over C + m channels computes (per-channel
-    statistics split exactly); it then runs as one ``F.batch_norm`` over the
-    concatenated parameters and statistics. For other norms (GroupNorm,
+    statistics split exactly). For other norms (GroupNorm,
     GroupNorm under weight-standardised convs, LayerNorm-type, ...) the stock
     norm keeps its groups over C and ``sb_norm`` normalises the maps on
     their own (:func:`sb_norm_for`).
@@ -30,8 +28,6 @@ class SpatialBiasNormMixin:
     sb_norm: nn.Module
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _fusable(self, self.sb_norm):
-            return _fused_batch_norm(self, self.sb_norm, x)
         return split_forward(super().forward, self, x)
 
 
@@ -51,50 +47,6 @@ def norm_channels(norm: nn.Module) -> int:
     GroupNorm's ``num_channels``)."""
     return norm.num_features if hasattr(norm, 'num_features') \
         else norm.num_channels
-
-
-def _fusable(norm: nn.Module, sb_norm: nn.Module) -> bool:
-    return (isinstance(norm, _BatchNorm)
-            and type(sb_norm) is stock_class(norm)
-            and not isinstance(norm, nn.SyncBatchNorm)
-            and norm.affine == sb_norm.affine
-            and norm.track_running_stats == sb_norm.track_running_stats
-            and norm.eps == sb_norm.eps and norm.momentum == sb_norm.momentum)
-
-
-def _cat(a: Optional[torch.Tensor], b: Optional[torch.Tensor]):
-    return None if a is None else torch.cat([a, b])
-
-
-def _fused_batch_norm(norm: _BatchNorm, sb_norm: _BatchNorm,
-                      x: torch.Tensor) -> torch.Tensor:
-    """``torch.cat([norm(x[:, :C]), sb_norm(x[:, C:])], 1)`` as one
-    ``F.batch_norm``, with the running statistics of both updated as each
-    would update its own (``_BatchNorm.forward``'s rules)."""
-    factor = 0.0 if norm.momentum is None else norm.momentum
-    if norm.training and norm.track_running_stats:
-        for layer in (norm, sb_norm):
-            if layer.num_batches_tracked is not None:
-                layer.num_batches_tracked.add_(1)
-        if norm.momentum is None:
-            factor = 1.0 / float(norm.num_batches_tracked)
-    use_batch_stats = norm.training or norm.running_mean is None
-    mean = _cat(norm.running_mean, sb_norm.running_mean)
-    var = _cat(norm.running_var, sb_norm.running_var)
-    update = norm.training and norm.track_running_stats
-    out = F.batch_norm(
-        x, mean if (not norm.training or update) else None,
-        var if (not norm.training or update) else None,
-        _cat(norm.weight, sb_norm.weight), _cat(norm.bias, sb_norm.bias),
-        use_batch_stats, factor, norm.eps)
-    if update and mean is not None:  # batch_norm updated the copies
-        channels = norm.num_features
-        with torch.no_grad():
-            norm.running_mean.copy_(mean[:channels])
-            sb_norm.running_mean.copy_(mean[channels:])
-            norm.running_var.copy_(var[:channels])
-            sb_norm.running_var.copy_(var[channels:])
-    return out
 
 
 def sb_norm_for(norm: nn.Module, extra: int) -> nn.Module:

@@ -6,7 +6,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from torch.nn.modules.batchnorm import _BatchNorm
 
 #: the paper's settings, the defaults of every SB layer and backbone
 REDUCED_CHANNELS = 5
@@ -35,68 +34,6 @@ def _pool_matrix(n, g: int, like: torch.Tensor) -> torch.Tensor:
     return weights / weights.sum(1, keepdim=True)
 
 
-def fold_batch_norm(weight: torch.Tensor, bias: Optional[torch.Tensor],
-                    bn: _BatchNorm):
-    """Weight and bias of ``bn(conv(x))`` as one conv, ``bn`` in eval mode.
-
-    ``weight`` (C_out, C_in, ...) and ``bias`` (C_out,) or None. Returns
-    ``(weight * s, (bias - mean) * s + beta)`` with ``s = gamma /
-    sqrt(var + eps)``; gradients flow to the conv and to gamma / beta.
-    """
-    scale = torch.rsqrt(bn.running_var + bn.eps)
-    if bn.weight is not None:
-        scale = scale * bn.weight
-    shift = -bn.running_mean if bias is None else bias - bn.running_mean
-    shift = shift * scale
-    if bn.bias is not None:
-        shift = shift + bn.bias
-    return weight * scale.reshape(-1, *([1] * (weight.dim() - 1))), shift
-
-
-def pointwise_conv(x: torch.Tensor, weight: torch.Tensor,
-                   bias: Optional[torch.Tensor]) -> torch.Tensor:
-    """1x1 conv, (B, C_in, H, W) -> (B, C_out, H, W), ``weight``
-    (C_out, C_in, 1, 1).
-
-    For a batch of contiguous (NCHW) inputs and few output channels, one
-    batched matrix product over the (B, C_in, H*W) view ran 1.5-2x as fast
-    on this project's CPU as the oneDNN conv (which reorders the input
-    first); for a single image it was not faster, and channels_last inputs
-    are read by ``F.conv2d`` without a reorder, so both keep the conv.
-    """
-    if x.shape[0] == 1 or not x.is_contiguous():
-        return F.conv2d(x, weight, bias)
-    batch, _, height, width = x.shape
-    # bmm over an expanded (not copied) weight: torch.matmul would fold the
-    # batch into a transposed copy of x and keep it for backward (+55 MiB
-    # in an SB-ResNet-50 training step at 224, batch 8)
-    out = torch.bmm(weight.flatten(1).expand(batch, -1, -1),
-                    x.flatten(2))  # (B, C_out, H*W)
-    if bias is not None:
-        out = out + bias[:, None]
-    return out.reshape(batch, -1, height, width)
-
-
-def conv1d_valid_as_linear(seq: torch.Tensor, weight: torch.Tensor,
-                           bias: Optional[torch.Tensor]) -> torch.Tensor:
-    """``conv1d(seq.transpose(1, 2), weight, bias).transpose(1, 2)``, no
-    padding, as one ``F.linear`` over its k shifted windows.
-
-    ``seq`` (B, L, N_in): L steps of N_in channels, step-major; ``weight``
-    (N_out, N_in, k). Returns (B, L - k + 1, N_out). The window of step t
-    flattened in (channel, tap) order matches ``weight.flatten(1)``; the
-    result comes out step-major, so no transposes are needed around it.
-    """
-    kernel_size = weight.shape[-1]
-    steps = seq.shape[1] - kernel_size + 1
-    # k shifted slices rather than ``Tensor.unfold``, which the ONNX
-    # exporter cannot export with a dynamic batch size
-    windows = torch.stack(
-        [seq[:, tap:tap + steps] for tap in range(kernel_size)],
-        dim=-1)  # (B, T, N_in, k)
-    return F.linear(windows.flatten(2), weight.flatten(1), bias)
-
-
 def adaptive_avg_pool_exportable(x: torch.Tensor, g: int) -> torch.Tensor:
     """``adaptive_avg_pool2d(x, g)`` as two small matrix products, which
     ONNX exports with dynamic height and width (the ONNX exporter cannot
@@ -122,22 +59,6 @@ class SpatialBias(nn.Module):
         to_maps      (B, m, g, g)
         resize       (B, m, H_out, W_out)  bilinear, align_corners=False
 
-    ``forward`` runs a fused form of these steps (``fused=True``, the
-    default) that computes the same function from the same parameters, so
-    state_dicts and results do not depend on it:
-
-    * the 1x1 reduction is a batched matrix product on NCHW batches
-      (:func:`pointwise_conv`), and when its BatchNorm uses running
-      statistics (eval mode, or a frozen BN) the BN is folded into it
-      (:func:`fold_batch_norm`): one pass over the full-size input and no
-      normalisation pass;
-    * the 1-D conv is one ``F.linear`` over its k shifted windows
-      (:func:`conv1d_valid_as_linear`), which yields the maps in (B, m, g*g)
-      order with no transposes.
-
-    ``fused=False`` runs the steps module by module (``forward_plain``); the
-    tests check that both agree in train and eval mode.
-
     Works for any batch size, non-square and odd sizes, inputs smaller than
     the grid, and channels_last inputs (the output follows the input's memory
     format).
@@ -151,15 +72,6 @@ class SpatialBias(nn.Module):
             channels. Default: 3.
         norm_cfg (dict): norm after the reduction.
             Default: ``dict(type='BN')``.
-        fused (bool): run the fused forward. Default: True.
-        shared_mix (bool): beyond the paper. Adds ``mix_shared``, one
-            (g*g, k) weight shared by every output position and added to
-            each position's own row of the mixing Conv1d (g*g*k more
-            parameters, zero at initialisation, so the layer starts as the
-            paper's). Every position's gradient updates it, where the
-            paper's per-position rows learn only from the positions that
-            receive a gradient (the objects' positions in a detector).
-            Default: False (the paper's layer, no extra parameter).
     """
 
     def __init__(self,
@@ -167,9 +79,7 @@ class SpatialBias(nn.Module):
                  reduced_channels: int = REDUCED_CHANNELS,
                  grid_size: int = GRID_SIZE,
                  kernel_size: int = KERNEL_SIZE,
-                 norm_cfg: Optional[dict] = None,
-                 fused: bool = True,
-                 shared_mix: bool = False):
+                 norm_cfg: Optional[dict] = None):
         super().__init__()
         _check_int('in_channels', in_channels, 1)
         _check_int('reduced_channels', reduced_channels, 1)
@@ -183,13 +93,6 @@ class SpatialBias(nn.Module):
         if norm_cfg is not None and not isinstance(norm_cfg, dict):
             raise ValueError(
                 f'SpatialBias: norm_cfg must be a dict, got {norm_cfg!r}')
-        if not isinstance(fused, bool):
-            raise ValueError(
-                f'SpatialBias: fused must be a bool, got {fused!r}')
-        if not isinstance(shared_mix, bool):
-            raise ValueError(
-                f'SpatialBias: shared_mix must be a bool, got {shared_mix!r}')
-        self.fused = fused
         self.in_channels = in_channels
         self.reduced_channels = reduced_channels
         self.grid_size = grid_size
@@ -205,10 +108,6 @@ class SpatialBias(nn.Module):
             act_cfg=dict(type='ReLU', inplace=True))
         self.pool = nn.AdaptiveAvgPool2d(grid_size)
         self.mix = nn.Conv1d(positions, positions, kernel_size, bias=True)
-        self.shared_mix = shared_mix
-        if shared_mix:
-            self.mix_shared = nn.Parameter(
-                torch.zeros(1, positions, kernel_size))
 
     def forward(self, x: torch.Tensor,
                 out_size: Union[Sequence[int], torch.Size, None] = None
@@ -217,60 +116,19 @@ class SpatialBias(nn.Module):
         (H, W)."""
         return self._resize(self.grid_maps(x), x, out_size)
 
-    def forward_plain(self, x: torch.Tensor,
-                      out_size: Union[Sequence[int], torch.Size, None] = None
-                      ) -> torch.Tensor:
-        """The paper's steps module by module (the reference for
-        ``forward``)."""
-        return self._resize(self._grid_maps_plain(x), x, out_size)
-
     def grid_maps(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) -> (B, m, g, g): the maps at the grid resolution,
         before the resize (what ``sb_mm.visualization`` draws)."""
-        if not self.fused:
-            return self._grid_maps_plain(x)
-        reduced = self._reduce_fused(x)
-        grid = self._pool(reduced)  # (B, r, g, g)
-        batch = grid.shape[0]
-        maps = conv1d_valid_as_linear(
-            grid.flatten(2), self.mix_weight(), self.mix.bias)  # (B, m, g*g)
-        return maps.reshape(batch, self.out_channels, self.grid_size,
-                            self.grid_size)
-
-    def _grid_maps_plain(self, x: torch.Tensor) -> torch.Tensor:
-        reduced = self.reduce(x)
-        grid = self._pool(reduced)  # (B, r, g, g)
+        grid = self._pool(self.reduce(x))  # (B, r, g, g)
         batch = grid.shape[0]
         seq = grid.reshape(batch, self.reduced_channels, -1).transpose(1, 2)
-        mixed = F.conv1d(seq, self.mix_weight(), self.mix.bias) \
-            if self.shared_mix else self.mix(seq)
-        return mixed.transpose(1, 2).reshape(
+        return self.mix_positions(seq).transpose(1, 2).reshape(
             batch, self.out_channels, self.grid_size, self.grid_size)
 
-    def mix_weight(self) -> torch.Tensor:
-        """(g*g, g*g, k) weight of the mixing Conv1d: ``mix.weight``, plus
-        ``mix_shared`` on every output row with ``shared_mix``."""
-        if self.shared_mix:
-            return self.mix.weight + self.mix_shared
-        return self.mix.weight
-
-    def _reduce_fused(self, x: torch.Tensor) -> torch.Tensor:
-        """``self.reduce(x)`` (conv -> norm -> act) with the BN folded into
-        the conv when it uses its running statistics."""
-        conv, norm = self.reduce.conv, None
-        if self.reduce.with_norm:
-            norm = getattr(self.reduce, self.reduce.norm_name)
-        weight, bias = conv.weight, conv.bias
-        if (isinstance(norm, _BatchNorm) and norm.running_mean is not None
-                and not norm.training):
-            weight, bias = fold_batch_norm(weight, bias, norm)
-            norm = None
-        out = pointwise_conv(x, weight, bias)
-        if norm is not None:
-            out = norm(out)
-        if self.reduce.with_activation:
-            out = self.reduce.activate(out)
-        return out
+    def mix_positions(self, seq: torch.Tensor) -> torch.Tensor:
+        """(B, g*g, r) -> (B, g*g, m): the non-local step, ``self.mix``
+        (a subclass may change how the positions are mixed)."""
+        return self.mix(seq)
 
     def _pool(self, reduced: torch.Tensor) -> torch.Tensor:
         if torch.onnx.is_in_onnx_export():
@@ -282,8 +140,10 @@ class SpatialBias(nn.Module):
         if out_size is None:
             out_size = x.shape[-2:]
         if not x.is_contiguous(memory_format=torch.channels_last):
-            return F.interpolate(maps, size=tuple(out_size), mode='bilinear',
-                                 align_corners=False)
+            # the grid maps come out of the mixing step transposed, in the
+            # channels_last layout, which F.interpolate would keep
+            return F.interpolate(maps.contiguous(), size=tuple(out_size),
+                                 mode='bilinear', align_corners=False)
         # F.interpolate keeps channels_last only when its input is
         # unambiguously so; a 1x1 grid is not (found by tests/test_fuzz.py)
         maps = maps.contiguous(memory_format=torch.channels_last)
@@ -296,12 +156,10 @@ class SpatialBias(nn.Module):
                 f'reduced_channels={self.reduced_channels}, '
                 f'grid_size={self.grid_size}, '
                 f'kernel_size={self.kernel_size}, '
-                f'out_channels={self.out_channels}, fused={self.fused}' +
-                (', shared_mix=True' if self.shared_mix else ''))
+                f'out_channels={self.out_channels}')
 
 
 __all__ = [
     'GRID_SIZE', 'KERNEL_SIZE', 'REDUCED_CHANNELS', 'SpatialBias',
-    'adaptive_avg_pool_exportable', 'conv1d_valid_as_linear',
-    'fold_batch_norm', 'pointwise_conv'
+    'adaptive_avg_pool_exportable'
 ]

@@ -9,11 +9,11 @@ from mmengine.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import add_spatial_bias
-from ..layers.after_block_plugins import attach_after_block, block_out_channels
-from ..layers.maps_to_output import attach_maps_to_output
+from ..layers.after_block_plugins import attach_after_block
 from ..layers.norm_with_spatial_bias import norm_channels
 from .sb_settings import (
     SB_STAGES_DEFAULT,
+    active_sb_cfg_options,
     check_sb_cfg,
     check_stage_flags,
 )
@@ -34,13 +34,8 @@ class SpatialBiasResNetMixin(StockCheckpointLoadingMixin):
         sb_cfg (dict | None): settings of :class:`SpatialBias`:
             ``reduced_channels`` (5), ``grid_size`` (10), ``kernel_size`` (3),
             ``norm_cfg`` (None: the backbone's own norm if it is a
-            BatchNorm type, else BN), ``fused`` (True: the fused forward,
-            same function and parameters as the plain one), ``shared_mix``
-            (False; beyond the paper: a mixing weight shared by every grid
-            position, see :class:`SpatialBias`), ``add_to_output`` (False;
-            beyond the paper: the maps also added to the block's output by a
-            zero-initialised 1x1 conv, see
-            :class:`~sb_mm.layers.maps_to_output.SpatialBiasToOutputMixin`).
+            BatchNorm type, else BN); and the keys that imported projects
+            registered (:class:`~sb_mm.models.sb_settings.SBCfgOption`).
         block_plugins (list[dict] | None): mmcv plugin layers run on a
             block's output (``NonLocal2d``, ``ContextBlock``, ...), for basic
             blocks too (the stock ``plugins`` are not implemented there):
@@ -95,22 +90,17 @@ class SpatialBiasResNetMixin(StockCheckpointLoadingMixin):
                 for layer_name in self.res_layers]
 
     def init_weights(self):
-        """The library's initialisation (its ``init_cfg``), then the
-        ``sb_to_output`` convs of ``sb_cfg.add_to_output`` back to zero:
-        the libraries' Kaiming rule re-initialises every Conv2d, and these
-        must start at zero. A Pretrained ``init_cfg`` keeps what it
-        loaded."""
+        """The library's initialisation (its ``init_cfg``), then that of
+        the ``sb_cfg`` options projects registered (not after a Pretrained
+        ``init_cfg``: that keeps what it loaded)."""
         super().init_weights()
         init = self.init_cfg if isinstance(self.init_cfg, list) \
             else [self.init_cfg]
         if any(isinstance(c, dict) and c.get('type') == 'Pretrained'
                for c in init):
             return
-        for module in self.modules():
-            conv = getattr(module, 'sb_to_output', None)
-            if conv is not None:
-                nn.init.zeros_(conv.weight)
-                nn.init.zeros_(conv.bias)
+        for option, value in active_sb_cfg_options(self.sb_cfg):
+            option.init_weights(self, value)
 
     def forward(self, x):
         """The library's forward, after checking that ``x`` is a (B, C, H, W)
@@ -166,17 +156,10 @@ class SpatialBiasResNetMixin(StockCheckpointLoadingMixin):
             block, conv=emit, norm=norm_name, consumer=widen_name,
             sb_norm_cfg=self._sb_norm_cfg(),
             **{k: self.sb_cfg[k] for k in ('reduced_channels', 'grid_size',
-                                           'kernel_size', 'fused',
-                                           'shared_mix')})
+                                           'kernel_size')})
         extra = sb.out_channels
-        if self.sb_cfg['add_to_output']:
-            if emit is None:
-                raise ValueError(
-                    f'sb_cfg.add_to_output: {type(self).__name__} computes '
-                    'its maps inside the consumer conv (Res2Net); the option '
-                    'needs a conv that emits them')
-            attach_maps_to_output(block, emit, extra,
-                                  block_out_channels(block))
+        for option, value in active_sb_cfg_options(self.sb_cfg):
+            option.add_to_block(self, block, emit, sb, value)
         if norm_name is not None:
             norm = getattr(block, norm_name)
             self._sb_split_norms[f'{name}.{norm_name}'] = norm_channels(norm)

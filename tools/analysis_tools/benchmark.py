@@ -88,9 +88,14 @@ def parse_args(argv=None):
                    help='mixed precision (autocast: float16 on CUDA, '
                    'bfloat16 on a CPU), as the paper\'s authors trained')
     p.add_argument('--sb-variants', action='store_true',
-                   help='also the SB settings beyond the paper (maps added to '
-                   'the block output, shared mixing row, 8 reduced channels, '
-                   '5x5 grid)')
+                   help='also the SB settings beyond the paper (8 reduced '
+                   'channels, 5x5 grid, and what --custom-imports adds)')
+    p.add_argument('--custom-imports', nargs='+', default=[],
+                   metavar='MODULE',
+                   help='modules imported first, as a config\'s '
+                   'custom_imports (the repository root is on sys.path): a '
+                   "project's SB variants, e.g. "
+                   'projects.long_range_study.study.benchmark_variants')
     # internal: the CPU memory readings run in a fresh process (see
     # measure_memory_in_fresh_process); writes them as JSON to this path
     p.add_argument('--memory-only', metavar='JSON', help=argparse.SUPPRESS)
@@ -140,6 +145,12 @@ def main(argv=None):
     from tqdm import tqdm
 
     import sb_mm  # noqa: F401
+    if args.custom_imports:
+        import importlib
+        if REPO not in sys.path:
+            sys.path.insert(0, REPO)
+        for module in args.custom_imports:
+            importlib.import_module(module)
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
     rounds = args.rounds or (2 if args.quick else 5)
     iters = args.iters or (2 if args.quick else 3)
@@ -281,7 +292,9 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'{f" --rounds {args.rounds}" if args.rounds else ""}'
         f'{f" --iters {args.iters}" if args.iters else ""}'
         f'{" --no-full-models" if args.no_full_models else ""}'
-        f'{" --sb-variants" if args.sb_variants else ""}`',
+        f'{" --sb-variants" if args.sb_variants else ""}'
+        f'{" --custom-imports " if args.custom_imports else ""}'
+        f'{" ".join(args.custom_imports)}`',
         f'- date: {datetime.datetime.now():%Y-%m-%d %H:%M}; device: '
         f'{args.device} ({platform.processor() or platform.machine()}, '
         f'{torch.get_num_threads()} threads); torch {torch.__version__}',

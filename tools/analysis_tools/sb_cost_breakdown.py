@@ -1,14 +1,15 @@
-"""Where SB-R50's extra time goes: R50, SB-R50 (fused SB forward), SB-R50
-with the plain module-by-module SB forward, and SB-R50 with its SB branch
-replaced by zeros (so only the concatenation and the wider norm2 / conv3
-remain), interleaved round by round; medians, and per-round ratios to R50
-with their range.
+"""Where SB-R50's extra time goes: R50, SB-R50 with SB off (R50 exactly:
+the noise of the machine), SB-R50, and SB-R50 with its SB branch replaced
+by zeros (so only the concatenation and the wider norm2 / conv3 remain),
+interleaved round by round; medians, and per-round ratios to R50 with their
+range. A difference smaller than the spread of "SB off" is noise.
 
     python tools/analysis_tools/sb_cost_breakdown.py [--shape 8,3,224,224]
         [--rounds 7] [--train] [--layers]
 
-``--layers`` times the SB layers alone instead, fused against plain forward,
-at the input shape each of SB-R50's SB layers sees for ``--shape``.
+``--layers`` times the SB layers alone instead, at the input shape each of
+SB-R50's SB layers sees for ``--shape``, against the 3x3 conv that emits
+their maps.
 """
 import argparse
 import statistics
@@ -53,7 +54,8 @@ def sb_layer_inputs(model: torch.nn.Module, x: torch.Tensor):
 
 
 def time_layers(x: torch.Tensor, rounds: int, train: bool) -> None:
-    """Fused vs plain forward of each distinct SB layer of SB-R50."""
+    """Each distinct SB layer of SB-R50 against the conv that emits its
+    maps (the block's 3x3 conv2), interleaved round by round."""
     calls = 20 if not train else 5
 
     def repeat(fn):
@@ -65,45 +67,49 @@ def time_layers(x: torch.Tensor, rounds: int, train: bool) -> None:
     print(f'SB layers alone, {"forward + backward" if train else "eval"}, '
           f'for input {tuple(x.shape)}; {rounds} interleaved rounds of '
           f'{calls} calls, medians, us per call:')
-    for shape, (sb, out_size) in sb_layer_inputs(
-            backbone_builders()['SB-R50'](), x).items():
+    model = backbone_builders()['SB-R50']()
+    convs = {id(m.sb): m for m in model.modules() if hasattr(m, 'sb')}
+    for shape, (sb, out_size) in sb_layer_inputs(model, x).items():
+        conv = convs[id(sb)]
         sb.train(train)
         inp = torch.randn(shape, requires_grad=train)
 
-        def call(fused, sb=sb, inp=inp, out_size=out_size):
+        def call(layer, *args):
             def run():
-                sb.fused = fused
                 if train:
-                    sb(inp, out_size).sum().backward()
+                    layer(*args).sum().backward()
                 else:
                     with torch.no_grad():
-                        sb(inp, out_size)
+                        layer(*args)
             return run
 
-        fns = {'plain': repeat(call(False)), 'fused': repeat(call(True))}
+        # the emitting conv without its SB: a plain conv of its geometry
+        stock_conv = torch.nn.Conv2d(conv.in_channels, conv.out_channels,
+                                     conv.kernel_size, conv.stride,
+                                     conv.padding, bias=False)
+        fns = {'sb': repeat(call(sb, inp, out_size)),
+               'conv': repeat(call(stock_conv, inp))}
         for fn in fns.values():  # warm-up
             fn()
         times = interleaved(fns, rounds, 1, 'cpu')
-        r = ratio_stats(times['plain'], times['fused'])
-        plain, fused = (statistics.median(times[n]) / calls * 1e6
-                        for n in ('plain', 'fused'))
-        print(f'{str(shape):22s} plain {plain:8.0f}  fused {fused:8.0f}  '
-              f'fused speed-up {r["median"]:.2f} '
-              f'[{r["lo"]:.2f}-{r["hi"]:.2f}]')
+        r = ratio_stats(times['sb'], times['conv'])
+        sb_us, conv_us = (statistics.median(times[n]) / calls * 1e6
+                          for n in ('sb', 'conv'))
+        print(f'{str(shape):22s} SB {sb_us:8.0f}  its conv2 {conv_us:8.0f}  '
+              f'SB / conv2 {r["median"]:.2f} [{r["lo"]:.2f}-{r["hi"]:.2f}]')
 
 
 def breakdown_models() -> dict:
-    """R50, SB-R50, SB-R50 with the plain SB forward and SB-R50 with its SB
-    branch replaced by zeros."""
+    """R50, SB-R50 with SB off (R50 exactly: the noise control), SB-R50 and
+    SB-R50 with its SB branch replaced by zeros."""
     build = backbone_builders()
-    models = {'R50': build['R50'](), 'SB-R50': build['SB-R50'](),
-              'SB-R50, plain SB forward': build['SB-R50'](),
+    models = {'R50': build['R50'](),
+              'SB-R50 (sb off)': build['SB-R50 (sb off)'](),
+              'SB-R50': build['SB-R50'](),
               'SB-R50, branch -> zeros': build['SB-R50']()}
     for name, model in models.items():
         for m in model.modules():
-            if isinstance(m, SpatialBias) and 'plain' in name:
-                m.fused = False
-            elif isinstance(m, SpatialBias) and 'zeros' in name:
+            if isinstance(m, SpatialBias) and 'zeros' in name:
                 m.forward = types.MethodType(_zero_branch, m)
     return models
 
@@ -137,6 +143,9 @@ def main(argv=None):
         print(f'{name:26s} {med * 1e3:8.1f} ms   throughput vs R50 '
               f'{ref / med:.3f} (per round {r["median"]:.3f} '
               f'[{r["lo"]:.3f}-{r["hi"]:.3f}])')
+    noise = ratio_stats(times['R50'], times['SB-R50 (sb off)'])
+    print(f'noise, SB off vs R50 per round: {noise["median"]:.3f} '
+          f'[{noise["lo"]:.3f}-{noise["hi"]:.3f}]')
 
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
-DEFAULT_ARGS = ['tests', '-m', 'not slow']
+DEFAULT_ARGS = ['tests', 'projects/long_range_study/tests', '-m', 'not slow']
 
 
 def parse_args(argv=None):

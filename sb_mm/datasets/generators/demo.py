@@ -39,7 +39,7 @@ def textured_background(rng: np.random.Generator, h: int,
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _shape_mask(kind: str, h: int, w: int, cx: float, cy: float, r: float,
+def shape_mask(kind: str, h: int, w: int, cx: float, cy: float, r: float,
                 angle: float) -> np.ndarray:
     mask = np.zeros((h, w), np.uint8)
     if kind == 'circle':
@@ -74,7 +74,7 @@ def render_scene(rng: np.random.Generator, h: int, w: int, max_objects: int
             cx, cy = px + 1.2 * r * np.cos(a), py + 1.2 * r * np.sin(a)
         else:
             cx, cy = rng.uniform(r, w - r), rng.uniform(r, h - r)
-        mask = _shape_mask(SHAPES[kind], h, w, cx, cy, r,
+        mask = shape_mask(SHAPES[kind], h, w, cx, cy, r,
                            rng.uniform(0, 2 * np.pi))
         if mask.sum() < 30:
             continue
@@ -170,7 +170,7 @@ def _dominant_shape_image(rng, size, kind):
     smaller."""
     h = w = size
     img = textured_background(rng, h, w)
-    mask = _shape_mask(SHAPES[kind], h, w, rng.uniform(0.4, 0.6) * w,
+    mask = shape_mask(SHAPES[kind], h, w, rng.uniform(0.4, 0.6) * w,
                        rng.uniform(0.4, 0.6) * h, rng.uniform(0.25, 0.35) * w,
                        rng.uniform(0, 2 * np.pi))
     img[mask.astype(bool)] = _colour(rng, SHAPES[kind])

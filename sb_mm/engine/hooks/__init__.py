@@ -10,17 +10,12 @@ package):
 - ``RandomStateHook``: the random generators' states travel in every
   checkpoint, so a resumed run draws what the uninterrupted run would have
   drawn; ``tools/train.py`` adds it to every run.
-- ``SBGradientStatsHook``: logs how much gradient reaches the spatial bias
-  (its layers and the consumers' SB input columns) next to the rest of the
-  backbone (``custom_hooks = [dict(type='SBGradientStatsHook')]``).
 - ``ChannelsLastHook``: the model in the channels-last memory format, as
   the paper's authors trained (``custom_hooks = [dict(type=
   'ChannelsLastHook')]``).
 """
 from .channels_last_hook import ChannelsLastHook
 from .random_state_hook import RandomStateHook
-from .sb_gradient_stats_hook import SBGradientStatsHook
 from .sb_map_visualization_hook import SBMapVisualizationHook
 
-__all__ = ['ChannelsLastHook', 'RandomStateHook', 'SBGradientStatsHook',
-           'SBMapVisualizationHook']
+__all__ = ['ChannelsLastHook', 'RandomStateHook', 'SBMapVisualizationHook']

@@ -6,7 +6,12 @@
 # and the trunk: ResNet-18 cut to its first two stages (32-64 channels,
 # theoretical receptive field 99 px, docs/long_range_study.md), SB in both.
 # The study's configs differ from this one in the backbone only.
-_base_ = '../../demo/in1k_sb_demo.py'
+_base_ = '../../../../configs/demo/in1k_sb_demo.py'
+
+# the study's hook and SB variants (the repository root on PYTHONPATH)
+custom_imports = dict(
+    imports=['sb_mm.mmpretrain', 'projects.long_range_study.study'],
+    allow_failed_imports=False)
 
 data_root = 'data/long_range/far/xor_imagenet'
 metainfo = dict(classes=('same', 'different'))

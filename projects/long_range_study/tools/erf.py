@@ -5,7 +5,7 @@ over input images; drawn as heatmaps, one column per stage, one row per
 model, plus the share of gradient mass farther than --radius pixels from the
 centre.
 
-    python tools/analysis_tools/erf.py CONFIG [CHECKPOINT]
+    python projects/long_range_study/tools/erf.py CONFIG [CHECKPOINT]
         [--also CONFIG[:CHECKPOINT] ...] [--init] [--out erf.png]
 
 Without a checkpoint the model is at its initialisation; --init adds a row
@@ -16,11 +16,17 @@ of the config's val dataloader when its data exists (else Gaussian noise of
 import argparse
 import json
 import os.path as osp
+import sys
 from typing import List, Optional, Tuple
 
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# the repository root on sys.path: ``projects.long_range_study`` imports
+# from any working directory, as the library's own tools run
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
 
 
 def parse_args(argv=None):

@@ -1,6 +1,6 @@
 """The long-range study's pieces: the generated tasks (geometry, labels,
-determinism, read by the stock dataset classes), block plugins (NL / GC after
-any block), the ERF tool, and the study runner end to end (--quick)."""
+determinism, read by the stock dataset classes), the ERF tool, and the study
+runner end to end (--quick)."""
 import filecmp
 import json
 import os.path as osp
@@ -10,16 +10,16 @@ import sys
 import cv2
 import numpy as np
 import pytest
-import torch
-from conftest import LIBRARIES, build_backbone, load_tool
+from sb_testing import load_tool
 
-from sb_mm.datasets.generators import long_range as lr
+from projects.long_range_study.study import data as lr
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: the project (configs/, tools/)
+PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def _tool(name):
-    return load_tool(f'tools/analysis_tools/{name}.py')
+    return load_tool(f'projects/long_range_study/tools/{name}.py')
 
 
 @pytest.fixture(scope='module')
@@ -162,98 +162,6 @@ def test_stock_dataset_classes_read_the_tasks(data):
             for i in det.get_data_info(k)['instances']} <= {0, 1}
 
 
-# -- plugins after blocks -----------------------------------------------------
-@pytest.mark.parametrize('lib', LIBRARIES)
-def test_block_plugins_run_after_basic_blocks(lib):
-    plugins = [dict(cfg=dict(type='NonLocal2d', reduction=2),
-                    stages=(False, True), blocks='last'),
-               dict(cfg=dict(type='ContextBlock', ratio=1. / 4),
-                    stages=(True, True))]
-    m = build_backbone(lib, type='SBResNet', depth=18, num_stages=2,
-                       strides=(1, 2), dilations=(1, 1), out_indices=(0, 1),
-                       sb_stages=(False, False), block_plugins=plugins)
-    stock = build_backbone(lib, type='ResNet', depth=18, num_stages=2,
-                           strides=(1, 2), dilations=(1, 1),
-                           out_indices=(0, 1))
-    assert m.layer2[1].after_block_plugin_names == [
-        'nonlocal_block_after_block', 'context_block_after_block1']
-    assert m.layer2[0].after_block_plugin_names == [
-        'context_block_after_block']
-    assert not hasattr(stock.layer2[1], 'after_block_plugin_names')
-    # stock names unchanged, the plugins add their own
-    extra = set(m.state_dict()) - set(stock.state_dict())
-    assert extra and all('_after_block' in k for k in extra)
-    m.load_state_dict(stock.state_dict(), strict=False)
-    m.eval()
-    stock.eval()
-    x = torch.randn(2, 3, 48, 64)
-    # the plugins really run: zeroing NL's output conv (its init) and GC's
-    # last conv makes the model the stock one; perturbing NL changes it
-    with torch.no_grad():
-        for name, p in m.named_parameters():
-            if 'context_block' in name and 'channel_add_conv.2' in name:
-                p.zero_()
-        for a, b in zip(m(x), stock(x)):
-            torch.testing.assert_close(a, b)
-        m.layer2[1].nonlocal_block_after_block.conv_out.conv.weight.normal_()
-        assert not torch.allclose(m(x)[1], stock(x)[1])
-        assert torch.equal(m(x)[0], stock(x)[0])  # stage 1 has no NL
-
-
-def test_block_plugins_by_block_index():
-    """blocks=[i, ...] puts the plugin after those blocks of each flagged
-    stage (the benchmark's NL-R50 places Wang et al.'s five this way)."""
-    m = build_backbone('mmdet', type='SBResNet', depth=50,
-                       sb_stages=(False, ) * 4, block_plugins=[
-                           dict(cfg=dict(type='ContextBlock', ratio=.25),
-                                stages=(False, False, True, False),
-                                blocks=[-6, 2, -1])])
-    placed = sorted(name for name, _ in m.named_modules()
-                    if name.endswith('_after_block'))
-    assert placed == ['layer3.0.context_block_after_block',
-                      'layer3.2.context_block_after_block',
-                      'layer3.5.context_block_after_block']
-    # 'last': the last block of a stage of 3 only; the plugin is built for
-    # the bottleneck's output (conv3's 256 channels, not conv2's 64)
-    m = build_backbone('mmdet', type='SBResNet', depth=50,
-                       sb_stages=(False, ) * 4, block_plugins=[
-                           dict(cfg=dict(type='ContextBlock', ratio=.25),
-                                stages=(True, False, False, False),
-                                blocks='last')])
-    placed = [name for name, _ in m.named_modules()
-              if name.endswith('_after_block')]
-    assert placed == ['layer1.2.context_block_after_block']
-    assert m.layer1[2].context_block_after_block.in_channels == 256
-    m.eval()  # (mmdet's ResNet.train returns None)
-    assert m(torch.randn(1, 3, 32, 32))[0].shape == (1, 256, 8, 8)
-
-
-def test_block_plugins_name_their_mistakes():
-    with pytest.raises(ValueError, match='block_plugins stages has 3'):
-        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
-            dict(cfg=dict(type='ContextBlock', ratio=.25),
-                 stages=(True, ) * 3)])
-    with pytest.raises(ValueError, match="blocks must be 'all', 'last' or"):
-        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
-            dict(cfg=dict(type='ContextBlock', ratio=.25), blocks='first')])
-    with pytest.raises(ValueError, match='block index 2 is out of range'):
-        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
-            dict(cfg=dict(type='ContextBlock', ratio=.25), blocks=[0, 2])])
-    with pytest.raises(ValueError, match="blocks must be 'all', 'last' or"):
-        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
-            dict(cfg=dict(type='ContextBlock', ratio=.25), blocks=[True])])
-    for spec in (dict(type='ContextBlock'),  # no cfg
-                 dict(cfg=dict(type='ContextBlock', ratio=.25), where=1)):
-        with pytest.raises(ValueError,
-                           match=r'^block_plugins: each entry is dict\('):
-            build_backbone('mmdet', type='SBResNet', depth=18,
-                           block_plugins=[spec])
-    with pytest.raises(ValueError, match='^block_plugins: cfg must be a '
-                       'dict with a type, got {'):
-        build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
-            dict(cfg=dict(ratio=.25))])
-
-
 # -- the effective receptive field --------------------------------------------
 def test_erf_of_a_local_trunk_stops_at_its_receptive_field(tmp_path):
     """The plain two-stage trunk (receptive field 99 px) has no gradient
@@ -263,7 +171,7 @@ def test_erf_of_a_local_trunk_stops_at_its_receptive_field(tmp_path):
     erf = _tool('erf')
     out = tmp_path / 'erf.png'
     numbers = tmp_path / 'erf.json'
-    study = osp.join(REPO, 'configs', 'study')
+    study = osp.join(PROJECT, 'configs')
     erf.main([osp.join(study, 'xor_in1k_r.py'), '--also',
               osp.join(study, 'xor_in1k_sb.py'),
               osp.join(study, 'xor_in1k_nl.py'), '--shape', '96', '192',
@@ -287,8 +195,8 @@ def test_study_quick_runs_every_model_and_every_task(tmp_path):
     parameter counts and the report."""
     work = tmp_path / 'study'
     proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
-                                  'long_range_study.py'), '--quick',
+        [sys.executable, osp.join(PROJECT, 'tools', 'long_range_study.py'),
+         '--quick',
          '--plan', 'smoke', '--work-dir', str(work),
          '--doc', str(tmp_path / 'doc')],
         capture_output=True, text=True, timeout=1500)
@@ -328,8 +236,7 @@ def test_study_quick_runs_every_model_and_every_task(tmp_path):
                                        params['nl']['total'] - r)
     for task in ('cue_ade', 'cue_coco'):
         assert results['params'][task]['sb']['total'] > 0
-    md = (tmp_path / 'doc' / 'results' /
-          'long_range_study_table.md').read_text()
+    md = (tmp_path / 'doc' / 'long_range_study_table.md').read_text()
     for name in ('ResNet', 'SB-ResNet', 'ResNet + NL', 'ResNet + GC',
                  'SB + NL'):
         assert f'| {name} |' in md

@@ -1,32 +1,41 @@
-"""The long-range study: train every (task, model, seed) of configs/study/
-through tools/train.py (the stock Runner), collect the stock metrics and
-write a table, learning curves and an accuracy / cost figure.
+"""The long-range study: train every (task, model, seed) of the project's
+configs/ through the library's tools/train.py (the stock Runner), collect
+the stock metrics and write a table, learning curves and an accuracy / cost
+figure.
 
-    python tools/analysis_tools/long_range_study.py            # full study
-    python tools/analysis_tools/long_range_study.py --quick    # CI: 1 seed,
-                                                               # a few iters
+    python projects/long_range_study/tools/long_range_study.py          # all
+    python projects/long_range_study/tools/long_range_study.py --quick  # CI:
+                                                         # 1 seed, few iters
 
 Runs already finished in the work dir are read, not rerun (a killed study
 continues where it stopped; --rerun forces). Outputs under --work-dir
 (default work_dirs/study): results.json, study.md, study_curves.png,
-study_cost.png; --doc DIR (the docs root, docs/en) copies the last three to
-DIR/results/long_range_study_table.md and
+study_cost.png; --doc DIR (the project's docs, projects/long_range_study/docs)
+copies the last three to DIR/long_range_study_table.md and
 DIR/figures/long_range_study_{curves,cost}.png.
 """
 import argparse
 import os
 import os.path as osp
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sb_mm.study.report import write_report
-from sb_mm.study.running import (
+# the repository root on sys.path: ``projects.long_range_study`` imports
+# from any working directory, as the library's own tools run
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+from projects.long_range_study.study.report import write_report  # noqa: E402
+from projects.long_range_study.study.running import (  # noqa: E402
     model_facts,
     prepare_data,
     swapped_cue_score,
     train_one,
 )
-from sb_mm.study.tasks import (
+from projects.long_range_study.study.tasks import (  # noqa: E402
     CONTROLS,
     MODELS,
     PLANS,
@@ -56,8 +65,8 @@ def parse_args(argv=None):
                    help='folder holding long_range/ (default: data, or '
                    'WORK_DIR/data with --quick)')
     p.add_argument('--doc', default=None,
-                   help='also copy the table and figures into this docs root '
-                   '(docs/en: results/ and figures/)')
+                   help='also copy the table and figures into this docs '
+                   'folder (projects/long_range_study/docs, figures/ in it)')
     p.add_argument('--swapped-seeds', choices=('first', 'all', 'none'),
                    default='first',
                    help='evaluate the cue-swapped pictures for the first '

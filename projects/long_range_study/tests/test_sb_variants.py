@@ -1,32 +1,42 @@
-"""Issue 19's SB options beyond the paper (``sb_cfg``) and the gradient
+"""Issue 19's SB variants beyond the paper, registered by the project as
+``sb_cfg`` keys (``shared_mix``, ``add_to_output``), and the gradient
 statistics hook its diagnosis logs."""
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import LIBRARIES, build_backbone
+from sb_is_there import assert_sb_is_there
+from sb_testing import LIBRARIES, build_backbone
 
-from sb_mm.engine.hooks import SBGradientStatsHook
-from sb_mm.engine.hooks.sb_gradient_stats_hook import sb_parameter_groups
+from projects.long_range_study.study import SBGradientStatsHook
+from projects.long_range_study.study.sb_gradient_stats_hook import (
+    sb_parameter_groups,
+)
+from projects.long_range_study.study.shared_mix import attach_shared_mix
 from sb_mm.layers import SpatialBias
+from sb_mm.models.sb_settings import SB_CFG_OPTIONS
+
+
+def test_the_project_registers_its_keys():
+    assert {'shared_mix', 'add_to_output'} <= set(SB_CFG_OPTIONS)
 
 
 def test_shared_mix_starts_as_the_paper_layer():
-    torch.manual_seed(0)
     paper = SpatialBias(16).eval()
-    torch.manual_seed(0)
-    shared = SpatialBias(16, shared_mix=True).eval()
+    shared = attach_shared_mix(SpatialBias(16)).eval()
+    shared.load_state_dict(paper.state_dict(), strict=False)
     x = torch.randn(2, 16, 23, 31)
     assert torch.equal(paper(x), shared(x))
     assert 'mix_shared' not in paper.state_dict()
     assert shared.mix_shared.shape == (1, 100, 3)
+    assert not shared.mix_shared.any()
+    assert shared.extra_repr().endswith(', shared_mix=True')
 
 
 @pytest.mark.parametrize('train', [True, False])
 def test_shared_mix_is_added_to_every_row(train):
     """The shared row enters every output position: the layer equals the
-    paper's layer whose every Conv1d row has it added, fused and plain."""
-    torch.manual_seed(1)
-    layer = SpatialBias(8, grid_size=4, shared_mix=True).train(train)
+    paper's layer whose every Conv1d row has it added."""
+    layer = attach_shared_mix(SpatialBias(8, grid_size=4)).train(train)
     with torch.no_grad():
         layer.mix_shared.normal_()
     x = torch.randn(3, 8, 9, 7)
@@ -35,23 +45,23 @@ def test_shared_mix_is_added_to_every_row(train):
         {k: v for k, v in layer.state_dict().items() if k != 'mix_shared'})
     with torch.no_grad():
         reference.mix.weight += layer.mix_shared
-    expected = reference.forward_plain(x)
-    assert torch.allclose(layer.forward_plain(x), expected, atol=1e-5)
-    assert torch.allclose(layer(x), expected, atol=1e-5)
+    assert torch.allclose(layer(x), reference(x), atol=1e-5)
 
 
 def test_shared_mix_gradient_sums_every_position():
     """What makes it learn from every object: its gradient is the sum over
     output positions of the per-position rows' gradients."""
-    layer = SpatialBias(8, grid_size=4, shared_mix=True)
+    layer = attach_shared_mix(SpatialBias(8, grid_size=4))
     layer(torch.randn(2, 8, 12, 12)).square().sum().backward()
     assert torch.allclose(layer.mix_shared.grad[0],
                           layer.mix.weight.grad.sum(0), atol=1e-5)
 
 
 def test_shared_mix_must_be_a_bool():
-    with pytest.raises(ValueError, match='shared_mix'):
-        SpatialBias(8, shared_mix='yes')
+    with pytest.raises(ValueError, match="shared_mix must be a bool, got "
+                       "'yes'"):
+        build_backbone('mmdet', type='SBResNet', depth=18,
+                       sb_cfg=dict(shared_mix='yes'))
 
 
 @pytest.mark.parametrize('lib', LIBRARIES)
@@ -60,12 +70,29 @@ def test_sb_cfg_shared_mix_reaches_every_layer(lib):
     shared = build_backbone(lib, type='SBResNet', depth=18, base_channels=16,
                             sb_cfg=dict(shared_mix=True))
     layers = [m for m in shared.modules() if isinstance(m, SpatialBias)]
-    assert layers and all(m.shared_mix for m in layers)
-    assert not any(getattr(m, 'shared_mix', False) for m in stock.modules()
-                   if isinstance(m, SpatialBias))
+    assert layers and all(hasattr(m, 'mix_shared') for m in layers)
+    assert not any(hasattr(m, 'mix_shared') for m in stock.modules())
     extra = sum(p.numel() for p in shared.parameters()) - \
         sum(p.numel() for p in stock.parameters())
     assert extra == len(layers) * 100 * 3
+
+
+def test_shared_mix_follows_frozen_stages():
+    model = build_backbone('mmdet', type='SBResNet', depth=18,
+                           frozen_stages=1, sb_cfg=dict(shared_mix=True))
+    assert not model.layer1[0].conv1.sb.mix_shared.requires_grad
+    assert model.layer2[0].conv1.sb.mix_shared.requires_grad
+
+
+@pytest.mark.parametrize('sb_cfg', [dict(add_to_output=True),
+                                    dict(shared_mix=True)])
+def test_variants_keep_sb_there(sb_cfg):
+    """The library's "is SB really there" check with each variant (its
+    parameters, ``mix_shared`` and ``sb_to_output``, get gradients)."""
+    model = build_backbone('mmdet', type='SBResNet', depth=18,
+                           base_channels=16, sb_cfg=sb_cfg)
+    assert_sb_is_there(model, torch.randn(2, 3, 64, 64),
+                       sb_names=('sb_to_output', ))
 
 
 class _Runner:
@@ -172,7 +199,7 @@ def test_add_to_output_adds_the_blocks_own_maps():
         maps = block.conv1.sb(x, plain.shape[-2:])
     assert torch.allclose(out - plain, F.conv2d(maps, weight, bias),
                           atol=1e-5)
-    assert block.conv1.sb_last_maps is None  # nothing kept after forward
+    assert not block.conv1.sb._forward_hooks  # the reader hook is gone
 
 
 def test_add_to_output_learns_while_the_branch_is_closed():
@@ -231,3 +258,74 @@ def test_add_to_output_is_checked():
     assert str(info.value) == (
         'sb_cfg.add_to_output: SBRes2Net computes its maps inside the '
         'consumer conv (Res2Net); the option needs a conv that emits them')
+
+
+class _ScaledConv(torch.nn.Conv2d):
+    """A conv whose forward takes more arguments than the input."""
+
+    def forward(self, x, scale=1.0, *, shift=0.0):
+        return super().forward(x) * scale + shift
+
+
+class _ToyBlock(torch.nn.Module):
+
+    def __init__(self, channels=8, maps=3):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(channels, channels, 1)
+        self.conv2 = _ScaledConv(channels, channels, 3, padding=1)
+        self.conv3 = torch.nn.Conv2d(channels + maps, channels, 1)
+
+    def forward(self, x, scale=1.0, *, shift=0.0):
+        return x + self.conv3(self.conv2(self.conv1(x), scale, shift=shift))
+
+
+def test_maps_to_output_block_passes_arguments_and_lets_the_maps_go():
+    from projects.long_range_study.study.maps_to_output import (
+        attach_maps_to_output,
+    )
+    from sb_mm.layers import attach_spatial_bias
+    block = _ToyBlock()
+    attach_spatial_bias(block.conv2, SpatialBias(8).eval())
+    conv = attach_maps_to_output(block, 'conv2', 3, 8)
+    with torch.no_grad():
+        conv.weight.normal_()
+        conv.bias.normal_()
+    x = torch.randn(2, 8, 12, 10)
+    out = block(x, 2.0, shift=0.5)
+    maps = block.conv2.sb(block.conv1(x), (12, 10))
+    expected = _ToyBlock.forward(block, x, 2.0, shift=0.5) + conv(maps)
+    torch.testing.assert_close(out, expected)
+    assert not block.conv2.sb._forward_hooks  # nothing kept after forward
+
+
+@pytest.mark.parametrize('sb_cfg', [dict(add_to_output=True),
+                                    dict(shared_mix=True)])
+def test_variant_models_pickle(sb_cfg):
+    """The swapped classes are published in the project's modules, so a
+    model with a variant pickles (as ``copy.deepcopy`` and multiprocessing
+    need) and comes back with the same classes and tensors."""
+    import pickle
+    model = build_backbone('mmdet', type='SBResNet', depth=18,
+                           base_channels=16, sb_cfg=sb_cfg)
+    copy = pickle.loads(pickle.dumps(model))
+    kinds = {type(m).__module__ for m in model.modules()}
+    assert any(k.startswith('projects.long_range_study.study.') for k in kinds)
+    assert [type(m) for m in copy.modules()] == \
+        [type(m) for m in model.modules()]
+    for (k, a), b in zip(model.state_dict().items(),
+                         copy.state_dict().values()):
+        assert torch.equal(a, b), k
+
+
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_gradient_hook_is_registered_for_every_library(lib):
+    """Importing the project registers the hook once, in mmengine's root
+    HOOKS, where each library's configs find it."""
+    import importlib
+
+    from mmengine.registry import HOOKS, DefaultScope
+    registry = importlib.import_module(f'{lib}.registry')
+    assert HOOKS.module_dict['SBGradientStatsHook'] is SBGradientStatsHook
+    with DefaultScope.overwrite_default_scope(lib):
+        hook = registry.HOOKS.build(dict(type='SBGradientStatsHook'))
+    assert type(hook) is SBGradientStatsHook

@@ -8,7 +8,12 @@
 # and narrows FPN and heads to 64 channels (fc 128) with fewer proposals and
 # sampled RoIs (2.3x faster per iteration, buying a longer schedule).
 # The RoI head classifies from features inside the box only.
-_base_ = '../../demo/coco_maskrcnn_sb_demo.py'
+_base_ = '../../../../configs/demo/coco_maskrcnn_sb_demo.py'
+
+# the study's hook and SB variants (the repository root on PYTHONPATH)
+custom_imports = dict(
+    imports=['sb_mm.mmdet', 'projects.long_range_study.study'],
+    allow_failed_imports=False)
 
 data_root = 'data/long_range/far/cue_coco/'
 metainfo = dict(classes=('red_cued', 'blue_cued'),
@@ -73,7 +78,7 @@ param_scheduler = [
 default_hooks = dict(
     logger=dict(interval=25),
     # every validation's weights kept: the probes of issue 19 read the cue
-    # from them over training (tools/analysis_tools/sb_cue_probe.py)
+    # from them over training (tools/sb_cue_probe.py)
     checkpoint=dict(interval=4, max_keep_ckpts=6))
 # how much gradient reaches the spatial bias (train/sb_grad_* in the log and
 # scalars.json; nothing for the models without SB): issue 19's diagnosis

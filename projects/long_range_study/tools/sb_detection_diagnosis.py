@@ -10,13 +10,14 @@ swapped-cue score of every seed) and
   over epochs, with the seeds that read the cue drawn apart from the others;
 - writes a per-seed table (markdown) and everything as JSON.
 
-    python tools/analysis_tools/long_range_study.py --tasks cue_coco \
+    cd projects/long_range_study
+    python tools/long_range_study.py --tasks cue_coco \
         --models sb sbnozir gc --seeds 0 1 2 3 4 --swapped-seeds all \
         --no-controls --work-dir work_dirs/study19          # the runs
-    python tools/analysis_tools/sb_detection_diagnosis.py \
-        --work-dir work_dirs/study19 --models sb sbnozir --out docs/en
+    python tools/sb_detection_diagnosis.py \
+        --work-dir work_dirs/study19 --models sb sbnozir --out docs
 
-Outputs: OUT/results/sb_detection_diagnosis_table.md and
+Outputs: OUT/sb_detection_diagnosis_table.md and
 OUT/figures/sb_detection_{gradients,probes,cue_maps}.png (OUT defaults to
 the work dir), WORK_DIR/diagnosis.json.
 """
@@ -26,9 +27,18 @@ import json
 import os
 import os.path as osp
 import re
+import sys
 from typing import Dict, List
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# the repository root on sys.path: ``projects.long_range_study`` imports
+# from any working directory, as the library's own tools run
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+from projects.long_range_study.study.tasks import config_path  # noqa: E402
+
 TASK = 'cue_coco'
 #: the probes shown in the figure and the table, and their short names
 SHOWN = (('sb_maps', 'SB maps (last layer)'),
@@ -79,7 +89,7 @@ def probe_cached(config: str, checkpoint: str, last: bool) -> dict:
             return cached
     import importlib.util
     spec = importlib.util.spec_from_file_location(
-        'sb_cue_probe', osp.join(REPO, 'tools', 'analysis_tools',
+        'sb_cue_probe', osp.join(osp.dirname(osp.abspath(__file__)),
                                  'sb_cue_probe.py'))
     probe = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(probe)
@@ -101,7 +111,7 @@ def last_layer(probes: dict, kind: str) -> float:
 def collect(args) -> Dict[str, Dict[int, dict]]:
     data = {}
     for model in args.models:
-        config = osp.join(REPO, 'configs', 'study', f'{TASK}_{model}.py')
+        config = config_path(TASK, model)
         data[model] = {}
         for seed, run in run_dirs(args.work_dir, model).items():
             result_path = osp.join(run, 'result.json')
@@ -131,7 +141,7 @@ def collect(args) -> Dict[str, Dict[int, dict]]:
 def gradient_curves(run: str) -> Dict[str, list]:
     """SBGradientStatsHook's scalars of a training run, key -> [[step,
     value], ...], read from its scalars.json."""
-    from sb_mm.study.metrics import read_scalars
+    from projects.long_range_study.study.metrics import read_scalars
     curves = {}
     for row in read_scalars(run):
         for key in GRAD_KEYS:
@@ -141,7 +151,7 @@ def gradient_curves(run: str) -> Dict[str, list]:
 
 
 def reads(entry: dict):
-    from sb_mm.study.report import reads_cue
+    from projects.long_range_study.study.report import reads_cue
     return reads_cue(entry)
 
 
@@ -288,10 +298,9 @@ def main(argv=None):
     args = parse_args(argv)
     data = collect(args)
     out = args.out or args.work_dir
-    os.makedirs(osp.join(out, 'results'), exist_ok=True)
     os.makedirs(osp.join(out, 'figures'), exist_ok=True)
     md = table(data)
-    with open(osp.join(out, 'results', 'sb_detection_diagnosis_table.md'),
+    with open(osp.join(out, 'sb_detection_diagnosis_table.md'),
               'w') as f:
         f.write(md + '\n')
     plot(data, osp.join(out, 'figures', 'sb_detection_gradients.png'),

@@ -195,7 +195,7 @@ def write_report(results: List[dict], params: dict, work_dir: str,
     plot_cost(rows, osp.join(work_dir, 'study_cost.png'))
     if doc:
         for name, dst in (
-                ('study.md', 'results/long_range_study_table.md'),
+                ('study.md', 'long_range_study_table.md'),
                 ('study_curves.png', 'figures/long_range_study_curves.png'),
                 ('study_cost.png', 'figures/long_range_study_cost.png')):
             os.makedirs(osp.dirname(osp.join(doc, dst)), exist_ok=True)

@@ -7,8 +7,13 @@
 # channels, receptive field 103 px) and the head: UPerNet's pyramid pooling
 # sees the whole image by itself, so the study uses an FCN head (one 3x3
 # conv, receptive field 119 px with the trunk) and only the backbone can
-# bring the cue (configs/study/cue_ade_r_uper.py is the UPerNet control).
-_base_ = '../../demo/ade20k_upernet_sb_demo.py'
+# bring the cue (configs/cue_ade_r_uper.py is the UPerNet control).
+_base_ = '../../../../configs/demo/ade20k_upernet_sb_demo.py'
+
+# the study's hook and SB variants (the repository root on PYTHONPATH)
+custom_imports = dict(
+    imports=['sb_mm.mmseg', 'projects.long_range_study.study'],
+    allow_failed_imports=False)
 
 data_root = 'data/long_range/far/cue_ade/ADEChallengeData2016'
 size = (176, 128)

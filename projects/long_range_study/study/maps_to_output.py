@@ -1,38 +1,39 @@
-"""Beyond the paper: the spatial-bias maps also added to a block's output,
-past the residual branch's last norm."""
+"""Beyond the paper (rejected by the detection study): the spatial-bias maps
+also added to a block's output, past the residual branch's last norm."""
 import torch
 import torch.nn as nn
 
-from .mixed_class import mixed_class
+from sb_mm.layers.mixed_class import mixed_class
 
 
 class SpatialBiasToOutputMixin:
     """Makes a residual block return ``block(x) + to_output(maps)``.
 
-    ``maps`` (B, m, H', W') are the spatial-bias maps the block's emitting
-    conv computed in this forward (the conv keeps them while the block
-    runs); ``to_output`` is a 1x1 conv (m -> C, with bias), zero at
-    initialisation, so the block starts as it was (and a stock checkpoint
-    still loads function-preservingly). In the paper's place the maps reach
-    the output only through the consumer conv and the branch's last norm,
-    whose scale starts at zero in the libraries' default
-    (``zero_init_residual=True``) and stays small in short schedules: this
-    path reaches the residual sum directly, as a GC block's does.
+    ``maps`` (B, m, H', W') are the spatial-bias maps that the block's
+    emitting conv computes in this forward (read by a forward hook on its
+    ``sb`` while the block runs); ``to_output`` is a 1x1 conv (m -> C, with
+    bias), zero at initialisation, so the block starts as it was (and a
+    stock checkpoint still loads function-preservingly). In the paper's
+    place the maps reach the output only through the consumer conv and the
+    branch's last norm, whose scale starts at zero in the libraries'
+    default (``zero_init_residual=True``) and stays small in short
+    schedules: this path reaches the residual sum directly, as a GC block's
+    does.
     """
 
     sb_to_output: nn.Conv2d
     sb_emitting_conv: str
 
     def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
-        emit = self.get_submodule(self.sb_emitting_conv)
-        emit.sb_keep_maps = True
+        maps = []
+        sb = self.get_submodule(self.sb_emitting_conv).sb
+        handle = sb.register_forward_hook(
+            lambda module, args, out: maps.append(out))
         try:
             out = super().forward(x, *args, **kwargs)
-            maps = emit.sb_last_maps
         finally:
-            emit.sb_keep_maps = False
-            emit.sb_last_maps = None
-        return out + self.sb_to_output(maps)
+            handle.remove()
+        return out + self.sb_to_output(maps[-1])
 
 
 def attach_maps_to_output(block: nn.Module, emitting_conv: str,

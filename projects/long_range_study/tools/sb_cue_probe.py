@@ -1,9 +1,10 @@
 """Where does a detector keep (or lose) the far cue? Linear probes on the
 cue detection task of the long-range study.
 
-For a trained (or freshly initialised) detector of ``configs/study/cue_coco_*``
-it fits a logistic regression on the training pictures and reports its
-accuracy on the validation pictures (chance 50%) for the cue's colour from:
+For a trained (or freshly initialised) detector of the project's
+``configs/cue_coco_*`` it fits a logistic regression on the training
+pictures and reports its accuracy on the validation pictures (chance 50%)
+for the cue's colour from:
 
 - ``sb_reduced/<layer>``: each SB layer's pooled reduction (B, r, g, g),
   what its mixing Conv1d reads (one sample per picture);
@@ -19,7 +20,8 @@ accuracy on the validation pictures (chance 50%) for the cue's colour from:
   ``roi_fc``: the bbox head's shared fully connected output for them
   (what the classifier reads).
 
-    python tools/analysis_tools/sb_cue_probe.py CONFIG [CHECKPOINT] \
+    python projects/long_range_study/tools/sb_cue_probe.py CONFIG \
+        [CHECKPOINT] \
         [--data-root data/long_range/far/cue_coco] [--out probe.json]
 
 Without CHECKPOINT the model is probed as initialised (``--seed``).
@@ -27,12 +29,20 @@ Without CHECKPOINT the model is probed as initialised (``--seed``).
 import argparse
 import json
 import os.path as osp
+import sys
 from collections import defaultdict
 from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+# the repository root on sys.path: the study's configs import
+# ``projects.long_range_study.study``, from any working directory
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
 
 
 def parse_args(argv=None):

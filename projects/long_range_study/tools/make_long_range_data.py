@@ -3,14 +3,24 @@
 detection task (COCO), each with the cue far from the targets and, for the
 control, near them; under data/long_range by default.
 
-    python tools/make_long_range_data.py [--root data/long_range] [--small]
+    python projects/long_range_study/tools/make_long_range_data.py
+        [--root data/long_range] [--small]
         [--tasks xor_in1k cue_ade cue_coco] [--cues far near swapped]
 
 (--tasks also takes sb_mm 0.1's names xor, cue_seg, cue_det.)
 """
 import argparse
+import os.path as osp
+import sys
 
-from sb_mm.datasets.generators.long_range import (
+# the repository root on sys.path: ``projects.long_range_study`` imports
+# from any working directory, as the library's own tools run
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+from projects.long_range_study.study.data import (  # noqa: E402
     CUES,
     TASK_ALIASES,
     TASKS,

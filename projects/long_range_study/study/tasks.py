@@ -1,9 +1,12 @@
 """The long-range study's tasks, models and controls: which config trains
-what (``configs/study/<task>_<model>.py``) and where its run goes."""
+what (``projects/long_range_study/configs/<task>_<model>.py``) and where its
+run goes."""
 import os.path as osp
 
-#: the repository (configs/, tools/)
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: the project (configs/, tools/, docs/)
+PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: the repository (the library's tools/train.py and tools/test.py, data/)
+REPO = osp.dirname(osp.dirname(PROJECT))
 
 #: task -> (library, data task name, metric key, extra metric keys, unit of
 #: the schedule, what a purely local path can reach on the metric)
@@ -66,7 +69,7 @@ INPUTS = dict(xor_in1k=(32, 64, 160), cue_ade=(8, 176, 128),
 
 
 def config_path(task: str, model: str) -> str:
-    return osp.join(REPO, 'configs', 'study', f'{task}_{model}.py')
+    return osp.join(PROJECT, 'configs', f'{task}_{model}.py')
 
 
 def run_dir(work_dir: str, task: str, model: str, seed: int) -> str:
@@ -111,5 +114,5 @@ PLANS = dict(
 
 
 __all__ = ['PLANS', 'TASKS', 'STUDY_TASKS', 'MODELS', 'VARIANTS',
-           'MODEL_NAMES', 'CONTROLS', 'QUICK', 'INPUTS', 'REPO',
+           'MODEL_NAMES', 'CONTROLS', 'QUICK', 'INPUTS', 'PROJECT', 'REPO',
            'config_path', 'run_dir']

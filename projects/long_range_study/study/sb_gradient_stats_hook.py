@@ -7,7 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
-from ...layers.spatial_bias import SpatialBias
+from sb_mm.layers.spatial_bias import SpatialBias
 
 
 def sb_parameter_groups(backbone: torch.nn.Module

@@ -20,6 +20,16 @@ from .tasks import INPUTS, QUICK, REPO, TASKS, config_path, run_dir
 _CONFIG_LOCK = threading.Lock()
 
 
+def run_env(threads: int) -> dict:
+    """The environment of a training / test subprocess: ``threads`` threads,
+    and the repository root on ``PYTHONPATH`` (the configs import
+    ``projects.long_range_study.study``)."""
+    path = os.environ.get('PYTHONPATH')
+    return dict(os.environ, OMP_NUM_THREADS=str(threads),
+                MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1',
+                PYTHONPATH=REPO if not path else REPO + os.pathsep + path)
+
+
 def train_one(task: str, model: str, seed: int, args, cwd: str,
               threads: int) -> dict:
     """Trains one (task, model, seed) in a subprocess; returns its result
@@ -38,8 +48,7 @@ def train_one(task: str, model: str, seed: int, args, cwd: str,
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
            config_path(task, model), '--work-dir', osp.abspath(out_dir),
            '--cfg-options', *options]
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1')
+    env = run_env(threads)
     start = time.time()
     with open(osp.join(out_dir, 'train.log'), 'w') as log:
         proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=log,
@@ -84,8 +93,7 @@ def swapped_cue_score(task: str, model: str, seed: int, args, cwd: str,
            config_path(task, model), checkpoint, '--work-dir',
            osp.join(osp.abspath(out_dir), 'swapped'), '--cfg-options',
            *options]
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1')
+    env = run_env(threads)
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True,
                           text=True)
     key = TASKS[task]['metric']
@@ -145,7 +153,8 @@ def prepare_data(args) -> str:
     """Generates the datasets if missing; returns the folder to run in (its
     ``data/long_range`` is what the configs read)."""
     from sb_mm.datasets import make_all
-    from sb_mm.datasets.generators.long_range import CUES, make_long_range
+
+    from .data import CUES, make_long_range
     if args.data_root is not None:
         data = args.data_root
     else:
@@ -169,9 +178,9 @@ def prepare_data(args) -> str:
 
 
 def _task_present(root: str, cue: str, task: str) -> bool:
-    from sb_mm.datasets.generators.long_range import TASKS as DATA
+    from .data import TASKS as DATA
     return osp.isdir(osp.join(root, cue, DATA[task][1]))
 
 
-__all__ = ['train_one', 'swapped_cue_score', 'build_model', 'model_facts',
-           'prepare_data']
+__all__ = ['run_env', 'train_one', 'swapped_cue_score', 'build_model',
+           'model_facts', 'prepare_data']

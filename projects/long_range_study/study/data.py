@@ -31,9 +31,9 @@ from typing import Callable, Iterable, List, Tuple
 import cv2
 import numpy as np
 
-from .demo import (
+from sb_mm.datasets.generators.demo import (
     SHAPES,
-    _shape_mask,
+    shape_mask,
     textured_background,
     write_coco_split,
 )
@@ -163,7 +163,7 @@ def cued_scene(rng: np.random.Generator, cue_colour: int, cue: str = 'far',
         r = rng.uniform(10, 16)
         cx = rng.uniform(r, w - r)
         cy = rng.uniform(top + r, bottom - r)
-        mask = _shape_mask(SHAPES[int(rng.integers(len(SHAPES)))], h, w, cx,
+        mask = shape_mask(SHAPES[int(rng.integers(len(SHAPES)))], h, w, cx,
                            cy, r, rng.uniform(0, 2 * np.pi))
         mask[:top] = 0
         mask[bottom:] = 0
