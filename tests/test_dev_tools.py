@@ -99,3 +99,25 @@ def test_test_repeat_reports_a_flaky_test(tmp_path, capsys):
     assert tool.main(['--runs', '2', '--out', out, str(suite)]) == 1
     assert 'failed: test_some::test_broken: failed failed' in \
         capsys.readouterr().out
+
+
+def test_update_metafiles_rewrites_one_entry_in_place():
+    """Only the named entry's FLOPs / Parameters lines change; comments,
+    the other entries and the line ends stay (the first version of the tool
+    ate the newline after the last line of an entry)."""
+    import yaml
+    tool = load_tool('tools/dev/update_metafiles.py')
+    text = ('# header, 2026-11-29.\nModels:\n'
+            '  - Name: a\n    Metadata:\n      FLOPs: 1\n'
+            '      Parameters: 2\n'
+            '  - Name: ab\n    Metadata:\n      FLOPs: 3\n'
+            '      Parameters: 4\n')
+    out = tool.update_entry(text, 'a', 10, 20)
+    assert out == text.replace('FLOPs: 1\n', 'FLOPs: 10\n').replace(
+        'Parameters: 2\n', 'Parameters: 20\n')
+    out = tool.update_entry(out, 'ab', 30, 40)
+    models = yaml.safe_load(out)['Models']
+    assert [(m['Metadata']['FLOPs'], m['Metadata']['Parameters'])
+            for m in models] == [(10, 20), (30, 40)]
+    with pytest.raises(KeyError, match="no entry named 'b'"):
+        tool.update_entry(text, 'b', 1, 1)

@@ -121,3 +121,27 @@ def test_cycle_finder_finds_a_deferred_cycle(tmp_path):
     (pkg / 'sub' / 'b.py').write_text('def f():\n    pass\n')
     graph = {n: imports_of(n, p, modules) for n, p in modules.items()}
     assert cycles(graph) == []
+
+
+def top_level_imports(path):
+    """The top-level names of every module ``path`` imports (absolute
+    imports, inside functions too)."""
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split('.')[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names.add(node.module.split('.')[0])
+    return names
+
+
+def test_the_library_never_imports_the_projects():
+    """projects/ (research beside the library, as in MMDetection) imports
+    sb_mm; sb_mm imports none of it: an installed sb_mm has no projects/."""
+    found = {name: sorted(top_level_imports(path) & {'projects', 'study'})
+             for name, path in module_files().items()}
+    assert not {k: v for k, v in found.items() if v}
+    assert 'sb_mm' in top_level_imports(osp.join(
+        REPO, 'projects', 'long_range_study', 'study', 'data.py'))

@@ -66,3 +66,23 @@ def test_mmcv_is_not_an_install_requirement_but_its_range_is_declared(
     mmcv = Requirement(lines[0])
     assert mmcv.name == 'mmcv' and mmcv.specifier.contains(
         version('mmcv'), prereleases=True)
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_the_library_only(tmp_path):
+    """What `pip install .` puts in site-packages: sb_mm/ and its metadata,
+    none of the research under projects/ nor the tests, tools or configs."""
+    import zipfile
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-index',
+         '--no-build-isolation', '--disable-pip-version-check', '-w',
+         str(tmp_path), REPO], cwd=tmp_path, capture_output=True, text=True,
+        timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    wheel, = tmp_path.glob('sb_mm-*.whl')
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split('/')[0] for name in names}
+    assert tops == {'sb_mm', f'sb_mm-{sb_mm.__version__}.dist-info'}, tops
+    assert 'sb_mm/layers/spatial_bias.py' in names
+    research = [n for n in names if 'study' in n or 'long_range' in n]
+    assert not research, research
