@@ -5,6 +5,7 @@ from mmdet.models.backbones import (
     DetectoRS_ResNet,
     DetectoRS_ResNeXt,
     HRNet,
+    MobileNetV2,
     RegNet,
     Res2Net,
     ResNeSt,
@@ -17,7 +18,11 @@ from mmdet.registry import MODELS
 # registers sb_mm's hooks and schedulers in mmengine's root registries,
 # which this library's registries search
 from . import engine  # noqa: F401
-from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
+from .models import (
+    SpatialBiasHRNetMixin,
+    SpatialBiasMobileNetMixin,
+    SpatialBiasResNetMixin,
+)
 
 
 @MODELS.register_module()
@@ -82,3 +87,7 @@ class SBRes2Net(SpatialBiasResNetMixin, Res2Net):
     beside it (no single conv2 to emit them)."""
 
 
+@MODELS.register_module()
+class SBMobileNetV2(SpatialBiasMobileNetMixin, MobileNetV2):
+    """MMDetection's ``MobileNetV2`` with spatial bias (see
+    :class:`~sb_mm.models.SpatialBiasMobileNetMixin`)."""

@@ -3,7 +3,10 @@
 ``backbone=dict(type='SBResNet', ...)`` under
 ``default_scope='mmpretrain'``."""
 from mmpretrain.models.backbones import (
+    ConvNeXt,
     HRNet,
+    MobileNetV2,
+    MobileNetV3,
     RegNet,
     Res2Net,
     ResNeSt,
@@ -21,7 +24,12 @@ from mmpretrain.registry import DATASETS, MODELS
 # which this library's registries search
 from . import engine  # noqa: F401
 from .datasets.generated_cifar100 import GeneratedCIFAR100
-from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
+from .models import (
+    SpatialBiasConvNeXtMixin,
+    SpatialBiasHRNetMixin,
+    SpatialBiasMobileNetMixin,
+    SpatialBiasResNetMixin,
+)
 from .models.binary_cross_entropy import BinaryCrossEntropyLoss
 from .models.cifar_bottleneck_resnet import CIFARBottleneckResNet
 
@@ -95,6 +103,28 @@ class SBCIFARBottleneckResNet(SpatialBiasResNetMixin, CIFARBottleneckResNet):
     """The SB paper's CIFAR ResNet (depth 9n + 2, bottleneck; see
     :class:`~sb_mm.models.cifar_bottleneck_resnet.CIFARBottleneckResNet`)
     with spatial bias; ``sb_stages`` has one flag per stage (3)."""
+
+
+@MODELS.register_module()
+class SBConvNeXt(SpatialBiasConvNeXtMixin, ConvNeXt):
+    """MMPretrain's ``ConvNeXt`` with spatial bias (see
+    :class:`~sb_mm.models.SpatialBiasConvNeXtMixin`): each block's
+    ``pointwise_conv1`` reads the maps of its input beside it. MMDetection
+    and MMSegmentation configs name it ``mmpretrain.SBConvNeXt`` (with
+    ``'sb_mm.mmpretrain'`` in ``custom_imports``), as they name the stock
+    ``mmpretrain.ConvNeXt``."""
+
+
+@MODELS.register_module()
+class SBMobileNetV2(SpatialBiasMobileNetMixin, MobileNetV2):
+    """MMPretrain's ``MobileNetV2`` with spatial bias (see
+    :class:`~sb_mm.models.SpatialBiasMobileNetMixin`)."""
+
+
+@MODELS.register_module()
+class SBMobileNetV3(SpatialBiasMobileNetMixin, MobileNetV3):
+    """MMPretrain's ``MobileNetV3`` with spatial bias (see
+    :class:`~sb_mm.models.SpatialBiasMobileNetMixin`)."""
 
 
 MODELS.register_module(module=CIFARBottleneckResNet)

@@ -3,6 +3,8 @@
 ``backbone=dict(type='SBResNetV1c', ...)`` under ``default_scope='mmseg'``."""
 from mmseg.models.backbones import (
     HRNet,
+    MobileNetV2,
+    MobileNetV3,
     ResNeSt,
     ResNet,
     ResNetV1c,
@@ -14,7 +16,11 @@ from mmseg.registry import MODELS
 # registers sb_mm's hooks and schedulers in mmengine's root registries,
 # which this library's registries search
 from . import engine  # noqa: F401
-from .models import SpatialBiasHRNetMixin, SpatialBiasResNetMixin
+from .models import (
+    SpatialBiasHRNetMixin,
+    SpatialBiasMobileNetMixin,
+    SpatialBiasResNetMixin,
+)
 
 
 @MODELS.register_module()
@@ -50,3 +56,13 @@ class SBHRNet(SpatialBiasHRNetMixin, HRNet):
     chosen stages (``layer1``, ``stage2`` - ``stage4``)."""
 
 
+@MODELS.register_module()
+class SBMobileNetV2(SpatialBiasMobileNetMixin, MobileNetV2):
+    """MMSegmentation's ``MobileNetV2`` with spatial bias (see
+    :class:`~sb_mm.models.SpatialBiasMobileNetMixin`)."""
+
+
+@MODELS.register_module()
+class SBMobileNetV3(SpatialBiasMobileNetMixin, MobileNetV3):
+    """MMSegmentation's ``MobileNetV3`` with spatial bias (see
+    :class:`~sb_mm.models.SpatialBiasMobileNetMixin`)."""

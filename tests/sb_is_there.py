@@ -9,7 +9,8 @@ these:
 * placement: a :class:`SpatialBias` in every block of every stage that
   ``sb_stages`` flags and in no other block (the blocks are found from the
   libraries' own attributes, ``res_layers`` / HRNet's ``layer1`` and
-  ``stage2-4``, not from the mixin);
+  ``stage2-4`` / ConvNeXt's ``stages`` / MobileNet's ``layers`` and their
+  inverted residuals, not from the mixin);
 * contribution: the output differs from the same weights with the maps of
   all SB layers zeroed, and with the maps of each flagged stage zeroed;
 * learning: every SB parameter (``.sb.``, ``.sb_norm.``, ``.sb_input.``,
@@ -41,8 +42,28 @@ def stage_blocks(backbone: nn.Module) -> List[List[nn.Module]]:
                            for branch in module.branches
                            for block in branch])
         return stages
-    raise TypeError(f'{type(backbone).__name__}: not a ResNet-family '
-                    'backbone (no res_layers, no HRNet stages)')
+    if hasattr(backbone, 'stages') and hasattr(backbone,
+                                               'downsample_layers'):
+        return [list(stage) for stage in backbone.stages]  # ConvNeXt
+    if hasattr(backbone, 'layers'):  # MobileNetV2 / V3
+        stages = []
+        for name in backbone.layers:
+            layer = getattr(backbone, name)
+            if _inverted_residual(layer):
+                stages.append([layer])
+            elif isinstance(layer, nn.Sequential) and all(
+                    _inverted_residual(block) for block in layer):
+                stages.append(list(layer))
+        return stages
+    raise TypeError(f'{type(backbone).__name__}: not a backbone this check '
+                    'knows (no res_layers, HRNet, ConvNeXt or MobileNet '
+                    'stages)')
+
+
+def _inverted_residual(module: nn.Module) -> bool:
+    """The libraries' inverted-residual blocks, by their class names."""
+    return any(cls.__name__.startswith('InvertedResidual')
+               for cls in type(module).__mro__)
 
 
 def sb_layers(module: nn.Module) -> List[SpatialBias]:

@@ -67,13 +67,13 @@ def _other_arch(tmp):
     check_checkpoint_matches(model, str(path))
 
 
-def _unknown_type(tmp, imports):
+def _unknown_type(tmp, imports, type_='SBResNet50'):
     from mmengine.config import Config
 
     from sb_mm.apis.models import build_model
     cfg = Config(dict(default_scope='mmdet',
                       custom_imports=dict(imports=imports),
-                      model=dict(type='SBResNet50', depth=50)))
+                      model=dict(type=type_, depth=50)))
     build_model(cfg)
 
 
@@ -162,8 +162,14 @@ CASES = {
         'a misspelt SB type', lambda t: _unknown_type(t, ['sb_mm.mmdet']),
         KeyError, r"'SBResNet50' is not a type the mmdet registries know\. "
         r'SB types in mmdet: SBDetectoRS_ResNeXt, SBDetectoRS_ResNet, '
-        r'SBHRNet, SBRegNet, SBRes2Net, SBResNeSt, SBResNeXt, SBResNet, '
-        r'SBResNetV1c, SBResNetV1d\. \(registry'),
+        r'SBHRNet, SBMobileNetV2, SBRegNet, SBRes2Net, SBResNeSt, SBResNeXt, '
+        r'SBResNet, SBResNetV1c, SBResNetV1d\. \(registry'),
+    'convnext_without_scope': (
+        "`type='SBConvNeXt'` in an MMDetection / MMSegmentation config",
+        lambda t: _unknown_type(t, ['sb_mm.mmdet'], 'SBConvNeXt'), KeyError,
+        r"'SBConvNeXt' is not a type the mmdet registries know\. .* "
+        r"SBConvNeXt is MMPretrain's: name it type='mmpretrain\.SBConvNeXt' "
+        r"and add 'sb_mm\.mmpretrain' to custom_imports"),
     'config_missing': (
         'a config file that does not exist',
         lambda t: cli.load_config(str(t / "nope.py")), FileNotFoundError,

@@ -70,10 +70,10 @@ def _backbone_row(case):
         '--work-dir', str(tmp / 'w'))
 
 
-def _unknown_type(imports):
+def _unknown_type(imports, type_='SBResNet50'):
     return lambda tmp, tool: ('train', child(
         tmp, DET, f'custom_imports = dict(imports={imports!r})\n'
-        "model = dict(backbone=dict(type='SBResNet50'))"),
+        f"model = dict(backbone=dict(type='{type_}'))"),
         '--work-dir', str(tmp / 'w'))
 
 
@@ -169,6 +169,8 @@ ROWS = [(case, 'train', _backbone_row(case), None) for case in BACKBONE]
 ROWS += [
     ('unknown_type_no_import', 'train', _unknown_type([]), None),
     ('unknown_type_typo', 'train', _unknown_type(['sb_mm.mmdet']), None),
+    ('convnext_without_scope', 'train',
+     _unknown_type(['sb_mm.mmdet'], 'SBConvNeXt'), None),
     ('seg_map_size', 'train', _seg_data(_smaller_map),
      r'segmentation map .*\.png is \d+x\d+ \(w x h\), its image'),
     ('seg_map_missing', 'train', _seg_data(_missing),

@@ -218,3 +218,57 @@ def test_each_row_reports_its_own_model(tmp_path, monkeypatch):
         assert cells[7] == f'{10 * n:.0f} / {10 * n + 5:.0f}', (name, cells)
         assert float(cells[2]) == pytest.approx(n), (name, cells)
         assert float(cells[1]) == pytest.approx(n), (name, cells)
+
+
+@pytest.mark.parametrize('family,nl,gc', [('convnext-t', 5, 3 + 9 + 3),
+                                          ('mobilenetv2', 5, 3 + 4 + 3 + 3
+                                           + 1)])
+def test_family_models_are_what_their_names_say(family, nl, gc):
+    """The stock backbone, SB in the default stages, SB off (no SB layer),
+    NL after 5 blocks at 1/8 - 1/16 and GC after every block at 1/8 -
+    1/32, counted from the built modules."""
+    from mmcv.cnn import ContextBlock, NonLocal2d
+
+    from sb_mm.benchmark.models import FAMILIES, backbone_builders
+    from sb_mm.layers import SpatialBias
+    names = FAMILIES[family]
+    models = {n: build() for n, build in
+              backbone_builders(family=family).items()}
+    assert list(models) == [names['ref'], names['sb'], names['off'],
+                            names['nl'], f'GC-{names["title"]}']
+
+    def count(model, cls):
+        return sum(isinstance(m, cls) for m in model.modules())
+    ref = models[names['ref']]
+    assert not hasattr(ref, 'sb_stages')
+    assert count(models[names['sb']], SpatialBias) == sum(
+        len(blocks) for blocks, flag in zip(
+            models[names['sb']]._sb_stage_blocks(),
+            models[names['sb']].sb_stages) if flag) > 0
+    assert count(models[names['off']], SpatialBias) == 0
+    assert count(models[names['nl']], NonLocal2d) == nl
+    assert count(models[names['nl']], SpatialBias) == 0
+    assert count(models[f'GC-{names["title"]}'], ContextBlock) == gc
+    # SB off, NL and GC keep every stock tensor under its stock name
+    stock = set(ref.state_dict())
+    for name in (names['off'], names['nl'], f'GC-{names["title"]}'):
+        assert stock <= set(models[name].state_dict()), name
+
+
+@pytest.mark.slow
+def test_benchmark_quick_of_another_family(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
+                                  'benchmark.py'), '--quick', '--family',
+         'mobilenetv2', '--sizes', '1x64x64', '--rounds', '1', '--iters',
+         '1', '--out-dir', str(tmp_path)],
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    table = (tmp_path / 'benchmark.md').read_text()
+    for row in ('| MobileNetV2 |', '| SB-MobileNetV2 |',
+                '| SB-MobileNetV2 (sb off) |', '| NL-MobileNetV2 (5 blocks) |',
+                '| GC-MobileNetV2 |'):
+        assert row in table
+    assert '--family mobilenetv2' in table
+    assert 'SB-MobileNetV2 / NL-MobileNetV2 (5 blocks) throughput' in table
+    assert 'MaskRCNN' not in table

@@ -2,6 +2,7 @@
 the SB backbones, for basic blocks too."""
 import pytest
 import torch
+from sb_is_there import trained_like
 from sb_testing import LIBRARIES, build_backbone
 
 
@@ -94,3 +95,37 @@ def test_block_plugins_name_their_mistakes():
                        'dict with a type, got {'):
         build_backbone('mmdet', type='SBResNet', depth=18, block_plugins=[
             dict(cfg=dict(ratio=.25))])
+
+
+@pytest.mark.parametrize('lib,name,kw,stages', [
+    ('mmpretrain', 'ConvNeXt', dict(arch='atto'), 4),
+    ('mmseg', 'MobileNetV2', dict(), 7),
+    ('mmdet', 'MobileNetV2', dict(out_indices=(2, 4, 6)), 7),
+    ('mmpretrain', 'MobileNetV3', dict(arch='small'), 11),
+])
+def test_block_plugins_after_convnext_and_inverted_residual_blocks(
+        lib, name, kw, stages):
+    """The NL / GC equivalents of the benchmark: a plugin sized to each
+    block's output (ConvNeXt's pointwise_conv2, the projection of an
+    inverted residual), which really runs."""
+    flags = (False, ) * (stages - 1) + (True, )
+    m = build_backbone(lib, type=f'SB{name}', sb_stages=(False, ) * stages,
+                       block_plugins=[dict(cfg=dict(type='NonLocal2d',
+                                                    reduction=2),
+                                           stages=flags, blocks='last')],
+                       **kw)
+    stock = build_backbone(lib, type=name, **kw)
+    trained_like(stock)  # mmdet's init leaves 1e-8 features at layer7
+    blocks = m._sb_stage_blocks()[-1]
+    _, last = blocks[-1]
+    assert last.after_block_plugin_names == ['nonlocal_block_after_block']
+    m.load_state_dict(stock.state_dict(), strict=False)
+    m.eval()
+    stock.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():  # NL starts as the identity (zero output conv)
+        for a, b in zip(m(x), stock(x), strict=True):
+            torch.testing.assert_close(a, b)
+        last.nonlocal_block_after_block.conv_out.conv.weight.normal_()
+        assert any(not torch.allclose(a, b)
+                   for a, b in zip(m(x), stock(x)))

@@ -109,3 +109,61 @@ def test_conv_in_channels_of_convs_and_wrappers():
     assert str(info.value) == (
         "cannot tell the input channels of <class "
         "'torch.nn.modules.activation.ReLU'>")
+    assert conv_in_channels(nn.Linear(6, 2)) == 6
+
+
+class _ChannelLastMLP(nn.Module):
+    """ConvNeXt's order: LayerNorm and a Linear over (B, H, W, C)."""
+
+    def __init__(self, channels=8):
+        super().__init__()
+        self.norm = nn.LayerNorm(channels)
+        self.fc = nn.Linear(channels, 2 * channels)
+
+    def forward(self, x):  # (B, C, H, W) -> (B, 2C, H, W)
+        return self.fc(self.norm(x.permute(0, 2, 3, 1))).permute(0, 3, 1, 2)
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_a_linear_consumer_reads_the_maps_channel_last(channels_last):
+    """conv=None with an nn.Linear consumer over channel-last features:
+    the SB of its input (seen as (B, C, H, W)), normalised and ReLU'd, is
+    appended along the last dim; the weight is (out, C + m)."""
+    torch.manual_seed(0)
+    block = _ChannelLastMLP()
+    stock_weight = block.fc.weight.detach().clone()
+    sb = add_spatial_bias(block, conv=None, consumer='fc')
+    fc = block.fc
+    assert isinstance(fc, nn.Linear) and fc.in_features == 8 + 3
+    assert fc.weight.shape == (16, 11) and fc.sb is sb
+    assert fc.weight.requires_grad
+    block.eval()
+    x = torch.randn(2, 8, 12, 20)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = block.norm(x.permute(0, 2, 3, 1))  # (B, H, W, C)
+    maps = torch.relu(fc.sb_norm(sb(y.permute(0, 3, 1, 2))))
+    want = torch.nn.functional.linear(
+        torch.cat([y, maps.permute(0, 2, 3, 1)], -1), fc.weight, fc.bias)
+    torch.testing.assert_close(block(x), want.permute(0, 3, 1, 2))
+    # with the maps' columns at zero it is the stock layer
+    with torch.no_grad():
+        fc.weight[:, :8] = stock_weight
+        fc.weight[:, 8:] = 0
+    stock = nn.functional.linear(y, stock_weight, fc.bias)
+    torch.testing.assert_close(block(x), stock.permute(0, 3, 1, 2))
+
+
+def test_widen_linear_input():
+    from sb_mm.layers import widen_input, widen_linear_input
+    linear = nn.Linear(6, 4)
+    linear.weight.requires_grad = False
+    wide = widen_linear_input(linear, 3)
+    assert type(wide) is nn.Linear and wide is not linear
+    assert (wide.in_features, wide.out_features) == (9, 4)
+    assert wide.weight.shape == (4, 9) and not wide.weight.requires_grad
+    assert linear.weight.shape == (4, 6)  # the original is unchanged
+    assert widen_input(linear, 2).weight.shape == (4, 8)
+    assert widen_input(nn.Conv2d(6, 4, 1), 2).weight.shape == (4, 8, 1, 1)
+    with pytest.raises(TypeError, match='expected an nn.Linear'):
+        widen_linear_input(nn.Conv2d(6, 4, 1), 3)

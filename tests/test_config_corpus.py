@@ -1,7 +1,9 @@
 """Every config shipped with mmdet, mmseg and mmpretrain whose backbone is a
-ResNet builds as a whole model with the SB backbone swapped in, through that
-library's own builder, with SB in the blocks its sb_stages flag. Prints how
-many it built per library, and every skip with its reason."""
+ResNet-family, ConvNeXt or MobileNetV2 / V3 backbone builds as a whole model
+with the SB backbone swapped in, through that library's own builder, with SB
+in the blocks its sb_stages flag; the ConvNeXt, MobileNet and GroupNorm
+backbones also run a forward on a small input. Prints how many it built per
+library, and every skip with its reason."""
 import importlib
 import os
 import os.path as osp
@@ -15,7 +17,10 @@ from sb_testing import LIBRARIES, registry
 
 STOCK_TYPES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNeXt', 'ResNet_CIFAR',
                'SEResNet', 'SEResNeXt', 'RegNet', 'ResNeSt',
-               'DetectoRS_ResNet', 'DetectoRS_ResNeXt', 'Res2Net', 'HRNet')
+               'DetectoRS_ResNet', 'DetectoRS_ResNeXt', 'Res2Net', 'HRNet',
+               'ConvNeXt', 'MobileNetV2', 'MobileNetV3')
+#: families whose backbones also run a forward (a new block design)
+FORWARD_TYPES = ('ConvNeXt', 'MobileNetV2', 'MobileNetV3')
 #: what a full run built and skipped here (the pinned stack): at least this
 #: many configs must build, per library and per family, at most this many
 #: may be skipped per kind of reason (a new skip or a lost build fails the
@@ -101,6 +106,7 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
                 for name in registry(lib_)[0].module_dict
                 if name.startswith('SB')}
     per_family = Counter()
+    new_forward = Counter()
     start = time.time()
     for path in iter_configs(lib):
         rel = osp.relpath(path, config_root(lib))
@@ -137,16 +143,22 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
             for backbone in backbones:
                 assert_sb_placement(backbone)
             backbone = cfg.model.get('backbone', {})
-            if 'GN' in str(backbone.get('norm_cfg', {}).get('type', '')):
-                # GroupNorm backbones: a forward too (values are not the
-                # question: initialisation is off in this test)
+            gn = 'GN' in str(backbone.get('norm_cfg', {}).get('type', ''))
+            if gn or families[0] in FORWARD_TYPES:
+                # a forward too (values are not the question:
+                # initialisation is off in this test)
                 import torch
                 model.backbone.eval()
                 with torch.no_grad():
                     outs = model.backbone(torch.zeros(1, 3, 64, 64))
-                assert len(outs) == len(backbone.get('out_indices', outs))
-                gn_forward.append(rel)
-                checked[key] = True
+                indices = backbone.get('out_indices', outs)
+                assert len(outs) == (1 if isinstance(indices, int)
+                                     else len(indices)), rel
+                if gn:
+                    gn_forward.append(rel)
+                    checked[key] = True
+                else:
+                    new_forward[families[0]] += 1
             continue
         # The SB model failed: is the stock config itself buildable here?
         stock = Config.fromfile(path)
@@ -177,3 +189,8 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
             for name, n in MIN_PER_FAMILY[lib].items() if per_family[name] < n}
     assert not lost, f'families that built fewer configs: {lost}'
     assert len(gn_forward) >= MIN_GN_FORWARD[lib], gn_forward
+    print(f'[{lib}] ConvNeXt / MobileNet models run forward: '
+          f'{dict(new_forward)}')
+    for name in FORWARD_TYPES:  # each distinct model ran a forward
+        assert new_forward[name] >= min(
+            MIN_PER_FAMILY[lib].get(name, 0), 1), (name, new_forward)

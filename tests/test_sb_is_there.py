@@ -8,6 +8,7 @@ import pytest
 import torch
 from sb_is_there import assert_sb_is_there
 from sb_testing import LIBRARIES, build_backbone, registry
+from test_convnext_mobilenet import NEW_FAMILIES
 from test_families import FAMILIES
 
 R50 = dict(depth=50)
@@ -31,7 +32,11 @@ ROWS = [
     # the paper's CIFAR ResNet: 3 stages, SB in each by default
     ('mmpretrain', 'SBCIFARBottleneckResNet',
      dict(depth=38, sb_stages=(True, True, True))),
-] + [(lib, f'SB{name}', kw) for lib, name, kw, _ in FAMILIES]
+] + [(lib, f'SB{name}', kw) for lib, name, kw, _ in FAMILIES] + [
+    (lib, f'SB{name}', kw) for lib, name, kw, _, _ in NEW_FAMILIES]
+#: default sb_stages other than the ResNets' (True, True, True, False)
+DEFAULT_STAGES = {(lib, f'SB{name}', repr(kw)): stages
+                  for lib, name, kw, stages, _ in NEW_FAMILIES}
 # the same check beyond the defaults: basic blocks, other stages, other SB
 # settings (the study's variants: projects/long_range_study/tests)
 SETTINGS = [
@@ -40,12 +45,19 @@ SETTINGS = [
                                                         True))),
     ('mmpretrain', 'SBResNet', dict(depth=18, sb_cfg=dict(
         reduced_channels=8, grid_size=5))),
+    # beyond the ResNets: the channel-last consumer, and squeeze-excitation
+    # between the depthwise conv and the consumer
+    ('mmpretrain', 'SBConvNeXt', dict(arch='atto')),
+    ('mmseg', 'SBMobileNetV3', dict(arch='small', sb_stages=(
+        False, True, False, True, False, False, False, False, False, False,
+        True))),
 ]
 
 
 def _id(row):
     lib, name, kw = row
-    extra = {k: v for k, v in kw.items() if k in ('sb_stages', 'sb_cfg')}
+    extra = {k: v for k, v in kw.items()
+             if k in ('sb_stages', 'sb_cfg', 'arch', 'linear_pw_conv')}
     return f'{lib}-{name}' + (f'-{extra}' if extra else '') + \
         (f"-d{kw['depth']}" if 'depth' in kw else '')
 
@@ -70,8 +82,8 @@ def test_sb_is_there(row):
     lib, name, kw = row
     backbone = build_backbone(lib, type=name, **kw)
     # the stages asked for (default: 1-3, the paper's), not others
-    assert backbone.sb_stages == tuple(
-        kw.get('sb_stages', (True, True, True, False)))
+    assert backbone.sb_stages == tuple(kw.get('sb_stages', DEFAULT_STAGES.get(
+        (lib, name, repr(kw)), (True, True, True, False))))
     assert_sb_is_there(backbone, _input(name))
 
 

@@ -39,6 +39,11 @@ def read_config(path: str) -> Config:
         raise ImportError(f'{path}: custom_imports failed: {e}') from None
 
 
+#: SB types that only MMPretrain registers, which MMDetection and
+#: MMSegmentation configs name with the ``mmpretrain.`` scope
+PRETRAIN_ONLY_SB_TYPES = ('SBConvNeXt', )
+
+
 def explain_unknown_type(err: KeyError, cfg: Config) -> Optional[KeyError]:
     """For mmengine's ``KeyError('X is not in the <scope>::<registry>
     registry ...')``: an error that lists the SB types of the config's
@@ -62,6 +67,11 @@ def explain_unknown_type(err: KeyError, cfg: Config) -> Optional[KeyError]:
     hint = [f'{name!r} is not a type the {lib} registries know.']
     if sb_types:
         hint.append(f'SB types in {lib}: {", ".join(sb_types)}.')
+    bare = name.rpartition('.')[2]
+    if lib != 'mmpretrain' and bare in PRETRAIN_ONLY_SB_TYPES:
+        hint.append(f"{bare} is MMPretrain's: name it type='mmpretrain."
+                    f"{bare}' and add 'sb_mm.mmpretrain' to custom_imports, "
+                    f'as the stock configs name mmpretrain.ConvNeXt.')
     if f'sb_mm.{lib}' not in imports:
         hint.append(f"The config does not import them: add custom_imports="
                     f"dict(imports=['sb_mm.{lib}'], "

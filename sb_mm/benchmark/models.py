@@ -1,5 +1,8 @@
-"""The models the benchmark compares, built with MMDetection's ResNet (the
-SB backbone is sb_mm's; NL and GC blocks are mmcv's)."""
+"""The models the benchmark compares: per family (ResNet-50, ConvNeXt-T,
+MobileNetV2) the stock backbone, SB, SB switched off, non-local (NL) and
+global-context (GC) equivalents, built with the libraries' own backbones
+(ResNet-50: MMDetection's; ConvNeXt and MobileNetV2: MMPretrain's); the SB
+backbones are sb_mm's, NL and GC blocks mmcv's."""
 from typing import Callable, Dict, Sequence, Tuple
 
 import torch.nn as nn
@@ -13,17 +16,29 @@ GC_PLUGIN = dict(cfg=dict(type='ContextBlock', ratio=1. / 4),
                  stages=(False, True, True, True), position='after_conv3')
 
 
-def nonlocal_block_plugins(where: Sequence[Tuple[int, int]]) -> list:
+def nonlocal_block_plugins(where: Sequence[Tuple[int, int]],
+                           num_stages: int = 4) -> list:
     """``block_plugins`` that put an mmcv ``NonLocal2d`` (embedded gaussian,
-    reduction 2) after each given residual block, as Wang et al. do."""
+    reduction 2) after each given residual block, as Wang et al. do;
+    ``where`` holds (stage number from 1, block index)."""
     by_stage = {}
     for stage, idx in where:
         by_stage.setdefault(stage, []).append(idx)
     return [dict(cfg=dict(type='NonLocal2d', reduction=2,
                           mode='embedded_gaussian'),
-                 stages=tuple(layer == stage for layer in range(1, 5)),
+                 stages=tuple(layer == stage
+                              for layer in range(1, num_stages + 1)),
                  blocks=idx)
             for stage, idx in by_stage.items()]
+
+
+#: the same NL placement in MobileNetV2's 7 layers: every other block at
+#: 1/8 (layer3) and 1/16 (layer4, layer5), 5 blocks
+NL_5_BLOCKS_MOBILENETV2 = ((3, 0), (3, 2), (4, 0), (4, 2), (5, 1))
+#: GC after every block at 1/8 - 1/32, as Cao et al. (c3 - c5)
+GC_CONVNEXT = dict(cfg=GC_PLUGIN['cfg'], stages=(False, True, True, True))
+GC_MOBILENETV2 = dict(cfg=GC_PLUGIN['cfg'],
+                      stages=(False, False, True, True, True, True, True))
 
 
 #: the library whose ResNet the backbones are: 'mmdet' (default), or
@@ -50,13 +65,69 @@ SB_VARIANTS = {
 }
 
 
-def backbone_builders(variants: bool = False
+#: family -> the names of its reference, SB, SB-off and NL models
+FAMILIES = {
+    'resnet50': dict(ref='R50', sb='SB-R50', off='SB-R50 (sb off)',
+                     nl='NL-R50 (5 blocks)', title='ResNet-50'),
+    'convnext-t': dict(ref='ConvNeXt-T', sb='SB-ConvNeXt-T',
+                       off='SB-ConvNeXt-T (sb off)',
+                       nl='NL-ConvNeXt-T (5 blocks)', title='ConvNeXt-T'),
+    'mobilenetv2': dict(ref='MobileNetV2', sb='SB-MobileNetV2',
+                        off='SB-MobileNetV2 (sb off)',
+                        nl='NL-MobileNetV2 (5 blocks)', title='MobileNetV2'),
+}
+
+
+def _pretrain(type_: str, **kw) -> nn.Module:
+    from mmpretrain.registry import MODELS
+
+    import sb_mm.mmpretrain  # noqa: F401  (registers the SB types)
+    return MODELS.build(dict(type=type_, **kw))
+
+
+def _convnext(sb: bool, **kw) -> nn.Module:
+    return _pretrain('SBConvNeXt' if sb else 'ConvNeXt', arch='tiny',
+                     out_indices=(0, 1, 2, 3), gap_before_final_norm=False,
+                     **kw)
+
+
+def _mobilenetv2(sb: bool, **kw) -> nn.Module:
+    return _pretrain('SBMobileNetV2' if sb else 'MobileNetV2',
+                     out_indices=(1, 2, 4, 7), **kw)
+
+
+def _family_builders(family: str) -> Dict[str, Callable[[], nn.Module]]:
+    names = FAMILIES[family]
+    if family == 'resnet50':
+        return _paper_builders()
+    build, stages, nl, gc = (
+        (_convnext, 4, NL_5_BLOCKS, GC_CONVNEXT) if family == 'convnext-t'
+        else (_mobilenetv2, 7, NL_5_BLOCKS_MOBILENETV2, GC_MOBILENETV2))
+    off = (False, ) * stages
+    return {
+        names['ref']: lambda: build(False),
+        names['sb']: lambda: build(True),
+        names['off']: lambda: build(True, sb_stages=off),
+        names['nl']: lambda: build(
+            True, sb_stages=off,
+            block_plugins=nonlocal_block_plugins(nl, stages)),
+        f'GC-{names["title"]}': lambda: build(True, sb_stages=off,
+                                              block_plugins=[gc]),
+    }
+
+
+def backbone_builders(variants: bool = False, family: str = 'resnet50'
                       ) -> Dict[str, Callable[[], nn.Module]]:
-    """Name -> builder of each compared ResNet-50 backbone; ``variants``
-    adds the SB settings of :data:`SB_VARIANTS`."""
+    """Name -> builder of each compared backbone of ``family`` (a key of
+    :data:`FAMILIES`); ``variants`` adds the ResNet-50 SB settings of
+    :data:`SB_VARIANTS`."""
+    if family not in FAMILIES:
+        raise ValueError(f'unknown family {family!r}; choose from '
+                         f'{sorted(FAMILIES)}')
     extra = {name: (lambda kw=kw: _resnet(True, **kw))
-             for name, kw in SB_VARIANTS.items()} if variants else {}
-    return {**_paper_builders(), **extra}
+             for name, kw in SB_VARIANTS.items()} \
+        if variants and family == 'resnet50' else {}
+    return {**_family_builders(family), **extra}
 
 
 def _paper_builders() -> Dict[str, Callable[[], nn.Module]]:

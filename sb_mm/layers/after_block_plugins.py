@@ -33,9 +33,24 @@ def _with_plugins_class(block_cls: type) -> type:
 
 
 def block_out_channels(block: nn.Module) -> int:
-    """Output channels of a ResNet-style bottleneck or basic block."""
-    last = getattr(block, 'conv3', None) or getattr(block, 'conv2')
-    return last.out_channels
+    """Output channels of a block: its last conv (a ResNet bottleneck's
+    conv3, a basic block's conv2, ConvNeXt's ``pointwise_conv2``, an
+    inverted residual's projection ``linear_conv`` or ``conv[-1]``)."""
+    last = None
+    for name in ('conv3', 'conv2', 'pointwise_conv2', 'linear_conv'):
+        last = getattr(block, name, None)
+        if last is not None:
+            break
+    if last is None and isinstance(getattr(block, 'conv', None),
+                                   nn.Sequential):
+        last = block.conv[-1]
+    if last is None:
+        raise TypeError(
+            f'block_plugins: cannot tell the output channels of '
+            f'{type(block).__name__}')
+    last = getattr(last, 'conv', last)  # a ConvModule's conv
+    return last.out_features if isinstance(last, nn.Linear) \
+        else last.out_channels
 
 
 def attach_after_block(block: nn.Module, cfg: dict) -> str:

@@ -15,12 +15,20 @@ from .spatial_bias import (
     REDUCED_CHANNELS,
     SpatialBias,
 )
-from .widen import attach_sb_input, standardises_weight, widen_conv_input
+from .widen import (
+    attach_sb_input,
+    standardises_weight,
+    widen_conv_input,
+    widen_input,
+)
 
 
 def conv_in_channels(conv: nn.Module) -> int:
-    """Input channels of a conv, or of a conv wrapper that keeps its conv
-    as ``.conv`` (mmcv ``ConvModule``, ResNeSt's ``SplitAttentionConv2d``)."""
+    """Input channels of a conv (or of an ``nn.Linear`` used as a pointwise
+    conv), or of a conv wrapper that keeps its conv as ``.conv`` (mmcv
+    ``ConvModule``, ResNeSt's ``SplitAttentionConv2d``)."""
+    if isinstance(conv, nn.Linear):
+        return conv.in_features
     for module in (conv, getattr(conv, 'conv', None)):
         if isinstance(getattr(module, 'in_channels', None), int):
             return module.in_channels
@@ -49,10 +57,13 @@ def add_spatial_bias(block: nn.Module,
     Names are dotted paths inside ``block`` (``'conv2'``, ``'branch.1'``).
 
     ``conv=None`` is for blocks whose spatial step is not one conv
-    (Res2Net): ``consumer`` then computes the maps from its own input,
-    normalises them with a ``sb_norm_cfg`` norm and ReLU, and reads them
-    beside that input (:class:`SpatialBiasFromInputMixin`); ``norm`` must be
-    None.
+    (Res2Net), or is followed by more than a norm before the consumer
+    (ConvNeXt's LayerNorm over channel-last features, MobileNet's
+    squeeze-excitation): ``consumer`` then computes the maps from its own
+    input, normalises them with a ``sb_norm_cfg`` norm and ReLU, and reads
+    them beside that input (:class:`SpatialBiasFromInputMixin`; an
+    ``nn.Linear`` consumer reads channel-last features,
+    :class:`SpatialBiasFromChannelLastInputMixin`); ``norm`` must be None.
 
     Returns the :class:`SpatialBias` layer (``block.<conv>.sb``, or
     ``block.<consumer>.sb`` when ``conv`` is None).
@@ -81,7 +92,7 @@ def add_spatial_bias(block: nn.Module,
         sb_norm = build_norm_layer(sb_norm_cfg or dict(type='BN'),
                                    sb.out_channels)[1]
         setattr(parent, attr, attach_spatial_bias_from_input(
-            widen_conv_input(old, sb.out_channels), sb, sb_norm))
+            widen_input(old, sb.out_channels), sb, sb_norm))
         return sb
     emitting = block.get_submodule(conv)
     sb = SpatialBias(conv_in_channels(emitting), **sb_kwargs)

@@ -5,6 +5,7 @@ import torch.nn as nn
 from .memory_format import cat_channels
 from .mixed_class import mixed_class
 from .spatial_bias import SpatialBias
+from .widen import input_width
 
 
 class SpatialBiasOutputMixin:
@@ -52,18 +53,46 @@ class SpatialBiasFromInputMixin:
         return super().forward(cat_channels([x, maps]), *args, **kwargs)
 
 
+class SpatialBiasFromChannelLastInputMixin:
+    """:class:`SpatialBiasFromInputMixin` for an ``nn.Linear`` that runs as
+    a pointwise conv over channel-last features (ConvNeXt's
+    ``pointwise_conv1`` with ``linear_pw_conv=True``): ``linear(cat([x,
+    relu(sb_norm(sb(x)))], dim=-1))``, the maps computed in (B, C, H, W)
+    order and moved to channel-last, its weight (C_out, C + m).
+
+    ``x`` (B, H, W, C) -> (B, H, W, C_out).
+    """
+
+    sb: SpatialBias
+    sb_norm: nn.Module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x.permute(0, 3, 1, 2) is x as a channels_last (B, C, H, W) tensor;
+        # the maps keep that format, so moving them back copies nothing
+        maps = torch.relu(self.sb_norm(self.sb(x.permute(0, 3, 1, 2))))
+        return super().forward(torch.cat([x, maps.permute(0, 2, 3, 1)], -1))
+
+
 def attach_spatial_bias_from_input(conv: nn.Module, sb: SpatialBias,
                                    sb_norm: nn.Module) -> nn.Module:
-    """Turns ``conv``, already widened to C + m inputs
-    (``widen_conv_input``), in place into a :class:`SpatialBiasFromInputMixin`
-    conv with ``sb`` (over C) and ``sb_norm`` (over m). Returns ``conv``."""
-    if conv.in_channels != sb.in_channels + sb.out_channels:
+    """Turns ``conv``, already widened to C + m inputs (``widen_input``), in
+    place into a :class:`SpatialBiasFromInputMixin` conv (an ``nn.Linear``:
+    :class:`SpatialBiasFromChannelLastInputMixin`) with ``sb`` (over C) and
+    ``sb_norm`` (over m). Returns ``conv``."""
+    width = input_width(conv)
+    if width != sb.in_channels + sb.out_channels:
         raise ValueError(
-            f'attach_spatial_bias_from_input: conv has {conv.in_channels} '
+            f'attach_spatial_bias_from_input: conv has {width} '
             f'inputs, expected {sb.in_channels} + {sb.out_channels} maps')
-    conv.__class__ = mixed_class(
-        SpatialBiasFromInputMixin, type(conv), 'WithSpatialBiasFromInput',
-        'that also reads the spatial-bias maps of its input.', __name__)
+    if isinstance(conv, nn.Linear):
+        mixin = SpatialBiasFromChannelLastInputMixin
+        doc = ('that also reads the spatial-bias maps of its channel-last '
+               'input.')
+    else:
+        mixin = SpatialBiasFromInputMixin
+        doc = 'that also reads the spatial-bias maps of its input.'
+    conv.__class__ = mixed_class(mixin, type(conv), 'WithSpatialBiasFromInput',
+                                 doc, __name__)
     conv.sb = sb
     conv.sb_norm = sb_norm
     return conv

@@ -33,6 +33,44 @@ def widen_conv_input(conv: nn.Conv2d, extra: int) -> nn.Conv2d:
     return new
 
 
+def widen_linear_input(linear: nn.Linear, extra: int) -> nn.Linear:
+    """A copy of ``linear`` that takes ``extra`` more input features (a
+    pointwise conv written as ``nn.Linear`` over channel-last features, as
+    in ConvNeXt's blocks).
+
+    Same class, bias and ``requires_grad``; weight (C_out, C_in + extra),
+    freshly initialised by the layer's own ``reset_parameters`` (the bias
+    too, as a new layer's).
+    """
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(
+            f'widen_linear_input: expected an nn.Linear, got {type(linear)}')
+    w = linear.weight
+    new = copy.deepcopy(linear, memo={id(w): None})
+    new.in_features = linear.in_features + extra
+    new.weight = nn.Parameter(
+        torch.empty(w.shape[0], w.shape[1] + extra, dtype=w.dtype,
+                    device=w.device),
+        requires_grad=w.requires_grad)
+    new.reset_parameters()
+    return new
+
+
+def widen_input(layer: nn.Module, extra: int) -> nn.Module:
+    """:func:`widen_conv_input` for a conv, :func:`widen_linear_input` for
+    an ``nn.Linear``."""
+    if isinstance(layer, nn.Linear):
+        return widen_linear_input(layer, extra)
+    return widen_conv_input(layer, extra)
+
+
+def input_width(layer: nn.Module) -> int:
+    """The input channels of a conv (``in_channels``) or of an
+    ``nn.Linear`` (``in_features``)."""
+    return layer.in_features if isinstance(layer, nn.Linear) \
+        else layer.in_channels
+
+
 class SpatialBiasInputMixin:
     """Makes a conv over C input channels take C + m: ``conv(x[:, :C]) +
     sb_input(x[:, C:])``, with ``sb_input`` a plain conv of the same

@@ -118,7 +118,7 @@ class StockCheckpointLoadingMixin:
         for name, stock in self._sb_widened_convs.items():
             key = f'{prefix}{name}.weight'
             src = state_dict.get(key)
-            if src is None or src.dim() != 4 or src.shape[1] != stock:
+            if src is None or src.dim() < 2 or src.shape[1] != stock:
                 continue
             module = self.get_submodule(name)
             if hasattr(module, SB_INPUT):  # the consumer kept its weight:

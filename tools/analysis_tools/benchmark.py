@@ -1,9 +1,11 @@
 """Speed, FLOPs, parameters and memory of SB-ResNet-50 against ResNet-50,
 non-local (NL) and global-context (GC) ResNet-50, and the full Mask R-CNN /
-UPerNet models of our configs.
+UPerNet models of our configs; with ``--family`` the same for ConvNeXt-T or
+MobileNetV2 (stock, SB, SB off, NL and GC equivalents).
 
     python tools/analysis_tools/benchmark.py            # full run
     python tools/analysis_tools/benchmark.py --quick    # small sizes (CI)
+    python tools/analysis_tools/benchmark.py --family convnext-t
 
 Writes work_dirs/benchmark/benchmark.md (the table) and benchmark.png
 (throughput vs input size). Models are interleaved round by round and every
@@ -31,6 +33,7 @@ from sb_mm.benchmark.measure import (
     train_step_fn,
 )
 from sb_mm.benchmark.models import (
+    FAMILIES,
     backbone_builders,
     full_model_builders,
 )
@@ -38,6 +41,11 @@ from sb_mm.benchmark.models import (
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 FULL_SIZES = [(8, 224, 224), (2, 512, 512), (1, 800, 1216)]
+#: the sizes of a full run per family (ConvNeXt-T: classification and the
+#: detection input; MobileNetV2: classification and segmentation)
+FAMILY_SIZES = {'resnet50': FULL_SIZES,
+                'convnext-t': [(8, 224, 224), (1, 800, 1216)],
+                'mobilenetv2': [(8, 224, 224), (2, 512, 512)]}
 QUICK_SIZES = [(2, 64, 64), (1, 96, 160)]
 
 
@@ -87,6 +95,10 @@ def parse_args(argv=None):
     p.add_argument('--amp', action='store_true',
                    help='mixed precision (autocast: float16 on CUDA, '
                    'bfloat16 on a CPU), as the paper\'s authors trained')
+    p.add_argument('--family', choices=sorted(FAMILIES),
+                   default='resnet50',
+                   help='the backbones compared (default resnet50; the '
+                   'others are MMPretrain\'s, no full models)')
     p.add_argument('--sb-variants', action='store_true',
                    help='also the SB settings beyond the paper (8 reduced '
                    'channels, 5x5 grid, and what --custom-imports adds)')
@@ -151,7 +163,8 @@ def main(argv=None):
             sys.path.insert(0, REPO)
         for module in args.custom_imports:
             importlib.import_module(module)
-    sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
+    sizes = args.sizes or (QUICK_SIZES if args.quick
+                           else FAMILY_SIZES[args.family])
     rounds = args.rounds or (2 if args.quick else 5)
     iters = args.iters or (2 if args.quick else 3)
     device = args.device
@@ -166,7 +179,8 @@ def main(argv=None):
     def prepare(model):
         return model.to(device).to(memory_format=memory_format)
 
-    builders = backbone_builders(variants=args.sb_variants)
+    builders = backbone_builders(variants=args.sb_variants,
+                                 family=args.family)
     models = {name: prepare(build()) for name, build in builders.items()}
     if args.memory_only:
         mem = measure_memory(models, sizes, device, memory_format,
@@ -175,11 +189,12 @@ def main(argv=None):
             json.dump([[list(shape), readings]
                        for shape, readings in mem.items()], f)
         return
-    full = {} if args.no_full_models else {
+    full = {} if args.no_full_models or args.family != 'resnet50' else {
         name: prepare(build())
         for name, build in full_model_builders(
             osp.join(REPO, 'configs')).items()}
-    ref, nl5 = 'R50', 'NL-R50 (5 blocks)'
+    names = FAMILIES[args.family]
+    ref, nl5 = names['ref'], names['nl']
 
     steps = len(sizes) * 2 * len(models) * rounds + rounds * len(full)
     bar = tqdm(total=steps, desc='benchmark', unit='step')
@@ -229,7 +244,8 @@ def main(argv=None):
     with open(path, 'w') as f:
         f.write(table)
     print(table)
-    plot(results, osp.join(args.out_dir, 'benchmark.png'))
+    plot(results, osp.join(args.out_dir, 'benchmark.png'),
+         names['title'])
     print(f'wrote {path} and benchmark.png')
 
 
@@ -292,6 +308,7 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'{f" --rounds {args.rounds}" if args.rounds else ""}'
         f'{f" --iters {args.iters}" if args.iters else ""}'
         f'{" --no-full-models" if args.no_full_models else ""}'
+        f'{" --family " + args.family if args.family != "resnet50" else ""}'
         f'{" --sb-variants" if args.sb_variants else ""}'
         f'{" --custom-imports " if args.custom_imports else ""}'
         f'{" ".join(args.custom_imports)}`',
@@ -306,10 +323,11 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
             'memory only, independent of heap history)'
             if not args.device.startswith('cuda') else ''), '',
         '## Parameters', '',
-        '| model | params | added over R50 |', '|---|---:|---:|']
+        f'| model | params | added over {ref} |', '|---|---:|---:|']
     for n in models:
         lines.append(f'| {n} | {params[n]:,} | {params[n] - params[ref]:,} |')
-    sb_add = params['SB-R50'] - params[ref]
+    sb = FAMILIES[args.family]['sb']
+    sb_add = params[sb] - params[ref]
     nl_add = params[nl5] - params[ref]
     lines += ['', f'SB added parameters / NL (5 blocks) added parameters: '
               f'{sb_add / nl_add:.3f}', '']
@@ -317,7 +335,7 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         b, h, w = shape
         lines += [f'## Input {h}x{w}, batch {b}', '',
                   '| model | GFLOPs (1 img) | infer ms | img/s | '
-                  'infer vs R50 | train step ms | train vs R50 | '
+                  f'infer vs {ref} | train step ms | train vs {ref} | '
                   'peak MiB infer / train |',
                   '|---|---:|---:|---:|---:|---:|---:|---:|']
         for n in models:
@@ -331,13 +349,13 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
                 f'| {n} | {res["flops"][n] / 1e9:.3f} | {inf_ms:.1f} | '
                 f'{b / (inf_ms / 1e3):.2f} | {fmt_ratio(r_inf)} | '
                 f'{trn_ms:.1f} | {fmt_ratio(r_trn)} | {mi:.0f} / {mt:.0f} |')
-        sb_nl = ratio_stats(res['inf'][nl5], res['inf']['SB-R50'])
-        mem_ratio = [res['mem']['SB-R50'][i] / res['mem'][ref][i]
+        sb_nl = ratio_stats(res['inf'][nl5], res['inf'][sb])
+        mem_ratio = [res['mem'][sb][i] / res['mem'][ref][i]
                      if res['mem'][ref][i] else float('nan')
                      for i in (0, 1)]
         lines += ['',
-                  f'SB-R50 / NL-R50 (5 blocks) throughput: '
-                  f'{fmt_ratio(sb_nl)}; SB-R50 / R50 peak memory: '
+                  f'{sb} / {nl5} throughput: '
+                  f'{fmt_ratio(sb_nl)}; {sb} / {ref} peak memory: '
                   f'{mem_ratio[0]:.3f} (infer), {mem_ratio[1]:.3f} (train)',
                   '']
     if full_results:
@@ -356,7 +374,7 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
     return '\n'.join(lines) + '\n'
 
 
-def plot(results, path):
+def plot(results, path, title='ResNet-50'):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -370,7 +388,7 @@ def plot(results, path):
     ax.set_yscale('log')
     ax.set_ylabel('images / s (inference, log scale)')
     ax.set_xlabel('input size, batch')
-    ax.set_title('ResNet-50 backbones: throughput vs input size')
+    ax.set_title(f'{title} backbones: throughput vs input size')
     ax.grid(True, which='both', alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -31,6 +31,10 @@ STUDY_TASKS = ('xor_in1k', 'cue_ade', 'cue_coco')
 MODELS = ('r', 'sb', 'nl', 'gc', 'sbnl')
 #: SB variants beyond the paper (issue 19; opt-in with --models)
 VARIANTS = ('sbout', 'sbnozir', 'sbshared', 'sbr8', 'sbg5', 'sb48', 'gc48')
+#: trunks beyond the ResNets (issue 32; opt-in with --models or --plan
+#: families): ConvNeXt and MobileNetV2 cut to the study's receptive field,
+#: without and with SB (classification and segmentation tasks)
+FAMILY_MODELS = ('cnx', 'sbcnx', 'mnv2', 'sbmnv2')
 MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    gc='ResNet + GC', sbnl='SB + NL', r_near='ResNet, cue near',
                    r_uper='ResNet, UPerNet head',
@@ -40,7 +44,9 @@ MODEL_NAMES = dict(r='ResNet', sb='SB-ResNet', nl='ResNet + NL',
                    sbr8='SB, 8 reduced channels (6 maps)',
                    sbg5='SB, 5x5 grid',
                    sb48='SB, 48 epochs (twice the schedule)',
-                   gc48='ResNet + GC, 48 epochs')
+                   gc48='ResNet + GC, 48 epochs',
+                   cnx='ConvNeXt (cut)', sbcnx='SB-ConvNeXt (cut)',
+                   mnv2='MobileNetV2 (cut)', sbmnv2='SB-MobileNetV2 (cut)')
 #: the controls: (task, model) -> why
 CONTROLS = {
     ('xor_in1k', 'r_near'): 'cue next to the target: learnable locally',
@@ -110,9 +116,17 @@ PLANS = dict(
         dict(tasks=('xor_in1k', 'cue_ade'), models=('sbr8', 'sbg5'),
              seeds=(0, 1, 2, 3, 4), swapped='first'),
     ],
+    # issue 32: ConvNeXt and MobileNetV2 trunks cut to the study's
+    # receptive field, without and with SB, 3 seeds, every seed's model
+    # also scored with the cue swapped
+    families=[
+        dict(tasks=('xor_in1k', 'cue_ade'), models=FAMILY_MODELS,
+             seeds=(0, 1, 2), swapped='all'),
+    ],
 )
 
 
 __all__ = ['PLANS', 'TASKS', 'STUDY_TASKS', 'MODELS', 'VARIANTS',
+           'FAMILY_MODELS',
            'MODEL_NAMES', 'CONTROLS', 'QUICK', 'INPUTS', 'PROJECT', 'REPO',
            'config_path', 'run_dir']

@@ -37,6 +37,7 @@ from projects.long_range_study.study.running import (  # noqa: E402
 )
 from projects.long_range_study.study.tasks import (  # noqa: E402
     CONTROLS,
+    FAMILY_MODELS,
     MODELS,
     PLANS,
     STUDY_TASKS,
@@ -50,7 +51,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--tasks', nargs='+', choices=sorted(TASKS),
                    default=list(STUDY_TASKS))
-    p.add_argument('--models', nargs='+', choices=MODELS + VARIANTS,
+    p.add_argument('--models', nargs='+',
+                   choices=MODELS + VARIANTS + FAMILY_MODELS,
                    default=list(MODELS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--no-controls', action='store_true',
