@@ -19,7 +19,8 @@ from .layers.names import SB
 def sb_modules(model: nn.Module) -> List[Tuple[str, SpatialBias]]:
     """``(name, module)`` of every SpatialBias in ``model``, in forward
     order; the name is that of the conv that emits the maps
-    (``backbone.layer1.0.conv2``)."""
+    (``backbone.layer1.0.conv2``), or of the one that computes and reads
+    them (``backbone.stages.1.0.pointwise_conv1`` in a ConvNeXt)."""
     return [(name[:-len(f'.{SB}')] if name.endswith(f'.{SB}') else name,
              module)
             for name, module in model.named_modules()

@@ -95,17 +95,24 @@ def _flat(out) -> List[torch.Tensor]:
 
 
 def trained_like(model: nn.Module) -> None:
-    """Norm weights and statistics as a trained model has them: the
-    libraries' ``zero_init_residual`` zeroes each block's last norm, which
-    would hide whatever the block computes, SB included."""
+    """Norm weights and statistics (BatchNorm, GroupNorm, LayerNorm) and
+    layer scales as a trained model has them: the libraries'
+    ``zero_init_residual`` zeroes each block's last norm, which would hide
+    whatever the block computes, SB included."""
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, (_BatchNorm, nn.GroupNorm)) and m.affine:
+            if isinstance(m, (_BatchNorm, nn.GroupNorm)) and m.affine or \
+                    isinstance(m, nn.LayerNorm) and m.elementwise_affine:
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.1, 0.1)
             if isinstance(m, _BatchNorm) and m.running_mean is not None:
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
+        # ConvNeXt's layer scale starts at 1e-6: the blocks would be close
+        # to the identity
+        for name, p in model.named_parameters():
+            if name.endswith('.gamma'):
+                p.uniform_(0.5, 1.5)
 
 
 def _zeroing(layers):

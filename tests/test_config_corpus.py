@@ -27,13 +27,17 @@ FORWARD_TYPES = ('ConvNeXt', 'MobileNetV2', 'MobileNetV3')
 #: test). 2026-11-28: mmdet 507 with 20 GroupNorm configs skipped;
 #: 2026-11-29, split norm + RegNet / ResNeSt / DetectoRS / SE types: mmdet
 #: 568, mmseg 437, mmpretrain 81; 2026-11-29 (later), + Res2Net and HRNet:
+#: 2026-12-06, + ConvNeXt and MobileNetV2 / V3 (issue 32): mmdet 611,
+#: mmseg 521, mmpretrain 125, every ConvNeXt / MobileNet backbone run forward
 MIN_PER_FAMILY = dict(
     mmdet=dict(ResNet=430, ResNeXt=97, HRNet=29, RegNet=26, ResNeSt=8,
-               DetectoRS_ResNet=7, Res2Net=7),
-    mmseg=dict(ResNetV1c=390, HRNet=66, ResNet=39, ResNeSt=8),
+               DetectoRS_ResNet=7, Res2Net=7, ConvNeXt=4, MobileNetV2=3),
+    mmseg=dict(ResNetV1c=390, HRNet=66, ResNet=39, ResNeSt=8, MobileNetV2=8,
+               ConvNeXt=6, MobileNetV3=4),
     mmpretrain=dict(ResNet=48, RegNet=8, HRNet=7, ResNet_CIFAR=7, ResNeSt=4,
                     ResNeXt=4, Res2Net=3, ResNetV1c=3, ResNetV1d=3,
-                    SEResNet=2, SEResNeXt=2))
+                    SEResNet=2, SEResNeXt=2, ConvNeXt=28, MobileNetV3=5,
+                    MobileNetV2=1))
 MIN_BUILT = {lib: sum(n.values()) for lib, n in MIN_PER_FAMILY.items()}
 MIN_GN_FORWARD = dict(mmdet=20, mmseg=0, mmpretrain=0)
 MAX_SKIPPED = dict(

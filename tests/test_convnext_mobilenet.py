@@ -5,10 +5,10 @@ MMPretrain). The same guarantees as the ResNets: SB off is the stock
 backbone bit for bit, a stock checkpoint loads function-preserving, the
 stock arguments keep their meaning. That SB is really there (placed,
 changing the output, learning) is checked with every SB type in
-test_sb_is_there.py."""
+test_sb_is_there.py, SB-off parity and the stock-checkpoint load in
+test_families.py."""
 import pytest
 import torch
-import torch.nn as nn
 from sb_testing import build_backbone
 
 # (library, stock type, kwargs, default sb_stages, SB layers by default)
@@ -35,64 +35,13 @@ IDS = [f'{lib}-{name}-{"-".join(f"{k}={v}" for k, v in kw.items())}'
        for lib, name, kw, _, _ in NEW_FAMILIES]
 
 
-def _outputs(model, x):
-    model.eval()  # the libraries' train() returns None: no chaining
-    with torch.no_grad():
-        out = model(x)
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def _trained_like(model):
-    """Non-trivial norm weights and statistics (BN and LayerNorm), and
-    ConvNeXt's layer scale at a trained size, not 1e-6."""
-    torch.manual_seed(1)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.running_mean.uniform_(-0.1, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
-            if isinstance(m, (nn.modules.batchnorm._BatchNorm,
-                              nn.LayerNorm)):
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.1, 0.1)
-        for name, p in model.named_parameters():
-            if name.endswith('gamma'):
-                p.uniform_(0.5, 1.5)
-    return model
-
-
 @pytest.mark.parametrize('lib,name,kw,stages,blocks', NEW_FAMILIES, ids=IDS)
-def test_sb_off_is_the_stock_backbone_bit_for_bit(lib, name, kw, stages,
-                                                  blocks):
-    stock = _trained_like(build_backbone(lib, type=name, **kw))
-    sb = build_backbone(lib, type=f'SB{name}',
-                        sb_stages=(False, ) * len(stages), **kw)
-    assert [(k, v.shape) for k, v in sb.state_dict().items()] == \
-        [(k, v.shape) for k, v in stock.state_dict().items()]
-    sb.load_state_dict(stock.state_dict())
-    x = torch.randn(2, 3, 64, 96)
-    for a, b in zip(_outputs(stock, x), _outputs(sb, x), strict=True):
-        assert torch.equal(a, b)
-
-
-@pytest.mark.parametrize('lib,name,kw,stages,blocks', NEW_FAMILIES, ids=IDS)
-def test_stock_checkpoint_loads_function_preservingly(lib, name, kw, stages,
-                                                      blocks, tmp_path):
-    torch.manual_seed(0)
-    stock = _trained_like(build_backbone(lib, type=name, **kw))
-    path = tmp_path / 'stock.pth'
-    torch.save(stock.state_dict(), path)
-    sb = build_backbone(lib, type=f'SB{name}', **kw,
-                        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
-    sb.init_weights()
+def test_default_stages(lib, name, kw, stages, blocks):
+    """SB-off parity and the function-preserving load of these rows are
+    test_families.py's; here the default sb_stages and SB layer count."""
+    sb = build_backbone(lib, type=f'SB{name}', **kw)
     assert sb.sb_stages == stages
     assert sum(n.endswith('.sb') for n, _ in sb.named_modules()) == blocks
-    # the maps change the consumer's input: only its zero columns keep
-    # the stock function (seen failing with the columns left random)
-    x = torch.randn(2, 3, 64, 128)
-    for a, b in zip(_outputs(stock, x), _outputs(sb, x), strict=True):
-        torch.testing.assert_close(b, a, rtol=1e-5,
-                                   atol=1e-5 * float(a.abs().max()))
 
 
 def test_convnext_reads_the_maps_beside_its_layer_norm():
@@ -132,7 +81,9 @@ def test_convnext_keeps_its_stock_arguments():
         assert p.requires_grad != frozen, name
     assert not sb.stages[0][0].pointwise_conv1.sb.training
     assert sb.stages[2][0].pointwise_conv1.sb.training
-    outs = _outputs(sb, torch.randn(1, 3, 64, 64))
+    sb.eval()
+    with torch.no_grad():
+        outs = sb(torch.randn(1, 3, 64, 64))
     assert [tuple(o.shape) for o in outs] == [
         (1, 40, 16, 16), (1, 80, 8, 8), (1, 160, 4, 4), (1, 320, 2, 2)]
     assert float(sb.stages[3][0].gamma.detach()[0]) == 0.5
@@ -177,3 +128,127 @@ def test_mobilenet_frozen_stages_freeze_sb_too():
     assert all(p.requires_grad for n, p in sb.named_parameters()
                if n.startswith('layer4.'))
     assert not sb.layer2[0].conv[2].conv.sb.training
+
+
+@pytest.mark.parametrize('src_type,dst_lib,dst_type,kw', [
+    ('SBConvNeXt', 'mmdet', 'mmpretrain.SBConvNeXt', dict(arch='atto')),
+    ('SBMobileNetV2', 'mmseg', 'SBMobileNetV2', dict()),
+])
+def test_pictures_and_converters_work_for_the_new_types(
+        src_type, dst_lib, dst_type, kw, tmp_path):
+    """The SB-map pictures read every SB layer of a ConvNeXt / MobileNet
+    classifier, and its checkpoint, through mmpretrain2backbone.py, fills
+    the detection / segmentation backbone tensor for tensor (MMPretrain's
+    MobileNetV2 has a last 1x1 conv that MMSegmentation's lacks)."""
+    from sb_testing import load_tool
+
+    from sb_mm.apis.models import build_in_scope
+    from sb_mm.visualization import collect_sb_maps, draw_sb_maps
+    torch.manual_seed(0)
+    classifier = build_in_scope('mmpretrain', dict(
+        type='ImageClassifier', backbone=dict(type=src_type, **kw),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10,
+                  in_channels=320 if 'ConvNeXt' in src_type else 1280)))
+    x = torch.randn(1, 3, 96, 128)
+    maps = collect_sb_maps(classifier, x)
+    sb_names = [n[:-len('.sb')] for n, _ in classifier.named_modules()
+                if n.endswith('.sb')]
+    assert [name for name, _ in maps] == sb_names and len(sb_names) > 5
+    assert all(m.shape == (1, 3, 10, 10) for _, m in maps)
+    picture = draw_sb_maps(None, maps)
+    assert picture.ndim == 3 and picture.shape[0] > len(maps) * 10
+    src = tmp_path / 'classifier.pth'
+    torch.save(dict(state_dict=classifier.state_dict()), src)
+    dst = tmp_path / 'backbone.pth'
+    load_tool('tools/model_converters/mmpretrain2backbone.py').main(
+        [str(src), str(dst)])
+    backbone = build_backbone(dst_lib, type=dst_type, **kw,
+                              init_cfg=dict(type='Pretrained',
+                                            checkpoint=str(dst)))
+    backbone.init_weights()
+    want = classifier.backbone.state_dict()
+    for key, value in backbone.state_dict().items():
+        assert torch.equal(value, want[key]), key
+
+
+CNX = ("dict(_delete_=True, type='mmpretrain.SBConvNeXt', arch='atto', "
+       "out_indices=(0, 1, 2, 3), gap_before_final_norm=False)")
+CNX_IMPORTS = ("custom_imports = dict(imports=['mmpretrain.models', "
+               "'sb_mm.{lib}', 'sb_mm.mmpretrain'], "
+               "allow_failed_imports=False)\n")
+#: (library, demo config, the model lines, options for a short run)
+TRAIN = {
+    'mmdet-SBConvNeXt': (
+        'coco_maskrcnn_sb_demo.py', CNX_IMPORTS.format(lib='mmdet') +
+        f'model = dict(backbone={CNX}, neck=dict(in_channels=[40, 80, '
+        '160, 320]))'),
+    'mmdet-SBMobileNetV2': (
+        'coco_maskrcnn_sb_demo.py',
+        "model = dict(backbone=dict(_delete_=True, type='SBMobileNetV2', "
+        'out_indices=(1, 2, 4, 6)), neck=dict(in_channels=[24, 32, 96, '
+        '320]))'),
+    'mmseg-SBConvNeXt': (
+        'ade20k_upernet_sb_demo.py', CNX_IMPORTS.format(lib='mmseg') +
+        f'model = dict(backbone={CNX}, decode_head=dict(in_channels=[40, '
+        '80, 160, 320]), auxiliary_head=dict(in_channels=160))'),
+    'mmseg-SBMobileNetV2': (
+        'ade20k_upernet_sb_demo.py',
+        "model = dict(backbone=dict(_delete_=True, type='SBMobileNetV2', "
+        'out_indices=(1, 2, 4, 6)), decode_head=dict(in_channels=[24, 32, '
+        '96, 320]), auxiliary_head=dict(in_channels=96))'),
+    'mmseg-SBMobileNetV3': (
+        'ade20k_upernet_sb_demo.py',
+        "model = dict(backbone=dict(_delete_=True, type='SBMobileNetV3', "
+        "arch='small', out_indices=(0, 1, 12)), decode_head=dict("
+        'in_channels=[16, 16, 576], in_index=[0, 1, 2]), '
+        'auxiliary_head=dict(in_channels=16, in_index=1))'),
+    'mmpretrain-SBConvNeXt': (
+        'in1k_sb_demo.py',
+        "model = dict(backbone=dict(_delete_=True, type='SBConvNeXt', "
+        "arch='atto', gap_before_final_norm=False), "
+        'head=dict(in_channels=320))'),
+    'mmpretrain-SBMobileNetV2': (
+        'in1k_sb_demo.py',
+        "model = dict(backbone=dict(_delete_=True, type='SBMobileNetV2'), "
+        'head=dict(in_channels=1280))'),
+    'mmpretrain-SBMobileNetV3': (
+        'in1k_sb_demo.py',
+        "model = dict(backbone=dict(_delete_=True, type='SBMobileNetV3', "
+        "arch='small'), head=dict(in_channels=576))"),
+}
+SHORT = {
+    'mmdet': ['train_cfg.max_epochs=1', 'train_cfg.val_interval=2',
+              'train_dataloader.dataset.indices=8'],
+    'mmseg': ['train_cfg.max_iters=2', 'train_cfg.val_interval=4',
+              'default_hooks.checkpoint.interval=2'],
+    'mmpretrain': ['train_cfg.max_epochs=1', 'train_cfg.val_interval=2',
+                   'train_dataloader.dataset.indices=32'],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('case', sorted(TRAIN))
+def test_new_types_train_through_tools_train(workspace, case):
+    """Each new type in each library that registers it, through the
+    library's Runner (tools/train.py) on the generated demo data: the SB
+    model builds, its loss is finite, and the checkpoint holds SB."""
+    import os.path as osp
+    import re
+
+    from sb_testing import REPO, run_tool
+    lib = case.split('-')[0]
+    demo, model = TRAIN[case]
+    config = workspace / f'{case}.py'
+    config.write_text(f"_base_ = '{osp.join(REPO, 'configs', 'demo', demo)}'"
+                      f'\n{model}\n')
+    work = workspace / 'work_dirs' / case
+    out = run_tool(workspace, osp.join(REPO, 'tools', 'train.py'),
+                   str(config), '--work-dir', str(work), '--cfg-options',
+                   'default_hooks.logger.interval=1', *SHORT[lib])
+    losses = [float(v) for v in re.findall(r' loss: (-?[0-9.na]+)', out)]
+    assert losses and all(v == v and abs(v) < 1e4 for v in losses), \
+        out[-3000:]
+    ckpt, = [p for p in work.iterdir() if p.suffix == '.pth']
+    state = torch.load(ckpt, weights_only=True, map_location='cpu')
+    assert any('.sb.mix.weight' in k for k in state['state_dict'])
