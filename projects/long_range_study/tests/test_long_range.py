@@ -242,3 +242,16 @@ def test_study_quick_runs_every_model_and_every_task(tmp_path):
         assert f'| {name} |' in md
     for png in ('long_range_study_curves.png', 'long_range_study_cost.png'):
         assert (tmp_path / 'doc' / 'figures' / png).stat().st_size > 10_000
+
+
+def test_every_plan_names_models_with_configs():
+    """Each (task, model) of every named plan has its config and a name in
+    the report (a plan with a typo would fail after its first trainings)."""
+    from projects.long_range_study.study import tasks
+    for name, groups in tasks.PLANS.items():
+        for group in groups:
+            for task in group['tasks']:
+                for model in group['models']:
+                    assert osp.isfile(tasks.config_path(task, model)), \
+                        (name, task, model)
+                    assert model in tasks.MODEL_NAMES, (name, model)
