@@ -105,6 +105,8 @@ def test_mmdet_and_mmseg_configs_name_mmpretrain_sbconvnext(lib):
     model, _ = build_model(cfg)
     assert type(model).__name__ == 'SBConvNeXt'
     assert model.sb_stages == (True, True, True, False)
+    # SB is built, not only flagged: one layer a block of stages 1-3
+    assert sum(n.endswith('.sb') for n, _ in model.named_modules()) == 10
 
 
 def test_mobilenet_stage_flags_follow_the_library_layers():

@@ -17,22 +17,11 @@ from .spatial_bias import (
 )
 from .widen import (
     attach_sb_input,
+    conv_in_channels,
     standardises_weight,
     widen_conv_input,
     widen_input,
 )
-
-
-def conv_in_channels(conv: nn.Module) -> int:
-    """Input channels of a conv (or of an ``nn.Linear`` used as a pointwise
-    conv), or of a conv wrapper that keeps its conv as ``.conv`` (mmcv
-    ``ConvModule``, ResNeSt's ``SplitAttentionConv2d``)."""
-    if isinstance(conv, nn.Linear):
-        return conv.in_features
-    for module in (conv, getattr(conv, 'conv', None)):
-        if isinstance(getattr(module, 'in_channels', None), int):
-            return module.in_channels
-    raise TypeError(f'cannot tell the input channels of {type(conv)}')
 
 
 def add_spatial_bias(block: nn.Module,

@@ -5,7 +5,7 @@ import torch.nn as nn
 from .memory_format import cat_channels
 from .mixed_class import mixed_class
 from .spatial_bias import SpatialBias
-from .widen import input_width
+from .widen import conv_in_channels
 
 
 class SpatialBiasOutputMixin:
@@ -79,7 +79,7 @@ def attach_spatial_bias_from_input(conv: nn.Module, sb: SpatialBias,
     place into a :class:`SpatialBiasFromInputMixin` conv (an ``nn.Linear``:
     :class:`SpatialBiasFromChannelLastInputMixin`) with ``sb`` (over C) and
     ``sb_norm`` (over m). Returns ``conv``."""
-    width = input_width(conv)
+    width = conv_in_channels(conv)
     if width != sb.in_channels + sb.out_channels:
         raise ValueError(
             f'attach_spatial_bias_from_input: conv has {width} '

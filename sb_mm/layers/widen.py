@@ -64,11 +64,16 @@ def widen_input(layer: nn.Module, extra: int) -> nn.Module:
     return widen_conv_input(layer, extra)
 
 
-def input_width(layer: nn.Module) -> int:
-    """The input channels of a conv (``in_channels``) or of an
-    ``nn.Linear`` (``in_features``)."""
-    return layer.in_features if isinstance(layer, nn.Linear) \
-        else layer.in_channels
+def conv_in_channels(conv: nn.Module) -> int:
+    """Input channels of a conv (or of an ``nn.Linear`` used as a pointwise
+    conv), or of a conv wrapper that keeps its conv as ``.conv`` (mmcv
+    ``ConvModule``, ResNeSt's ``SplitAttentionConv2d``)."""
+    if isinstance(conv, nn.Linear):
+        return conv.in_features
+    for module in (conv, getattr(conv, 'conv', None)):
+        if isinstance(getattr(module, 'in_channels', None), int):
+            return module.in_channels
+    raise TypeError(f'cannot tell the input channels of {type(conv)}')
 
 
 class SpatialBiasInputMixin:

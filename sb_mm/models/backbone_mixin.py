@@ -71,15 +71,15 @@ class SpatialBiasBackboneMixin(StockCheckpointLoadingMixin):
                  **kwargs):
         super().__init__(*args, **kwargs)
         self.sb_cfg = check_sb_cfg(sb_cfg)
-        num_stages = len(self._sb_stage_blocks())
+        stages = self._sb_stage_blocks()
         if sb_stages is None:
-            sb_stages = self._sb_stages_default(num_stages)
+            sb_stages = self._sb_stages_default(len(stages))
         self.sb_stages = check_stage_flags('sb_stages', sb_stages,
-                                           num_stages)
+                                           len(stages))
         # relative module name -> stock channel count, for checkpoint loading
         self._sb_widened_convs: Dict[str, int] = {}
         self._sb_split_norms: Dict[str, int] = {}
-        for blocks, enabled in zip(self._sb_stage_blocks(), sb_stages):
+        for blocks, enabled in zip(stages, self.sb_stages):
             if not enabled:
                 continue
             for name, block in blocks:
