@@ -261,7 +261,7 @@ def test_benchmark_quick_of_another_family(tmp_path):
         [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
                                   'benchmark.py'), '--quick', '--family',
          'mobilenetv2', '--sizes', '1x64x64', '--rounds', '1', '--iters',
-         '1', '--out-dir', str(tmp_path)],
+         '1', '--no-memory', '--out-dir', str(tmp_path)],
         capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     table = (tmp_path / 'benchmark.md').read_text()
@@ -272,3 +272,13 @@ def test_benchmark_quick_of_another_family(tmp_path):
     assert '--family mobilenetv2' in table
     assert 'SB-MobileNetV2 / NL-MobileNetV2 (5 blocks) throughput' in table
     assert 'MaskRCNN' not in table
+    # --no-memory: no readings (no fresh process), and the table says so
+    assert 'peak memory: not measured (--no-memory)' in table
+    command = next(line for line in table.splitlines()
+                   if line.startswith('- command:'))
+    assert ' --no-memory' in command, command
+    rows = [line for line in table.splitlines()
+            if line.startswith('| ') and 'MobileNetV2 ' in line and
+            line.count('|') == 9 and not line.startswith('| model')]
+    assert len(rows) == 5 and all(
+        row.endswith('| not measured |') for row in rows), rows

@@ -39,6 +39,8 @@ MIN_PER_FAMILY = dict(
                     SEResNet=2, SEResNeXt=2, ConvNeXt=28, MobileNetV3=5,
                     MobileNetV2=1))
 MIN_BUILT = {lib: sum(n.values()) for lib, n in MIN_PER_FAMILY.items()}
+#: processes the configs are built in (this project's machines: 2 cores)
+WORKERS = 2
 MIN_GN_FORWARD = dict(mmdet=20, mmseg=0, mmpretrain=0)
 MAX_SKIPPED = dict(
     mmdet={'the stock model does not build here either': 26,
@@ -90,29 +92,36 @@ def build_model(lib, cfg):
     return build_in_scope(cfg.get('default_scope', lib), cfg.model)
 
 
-@pytest.fixture
-def no_random_init(monkeypatch):
+def no_random_init():
     """Random initialisation is most of the build time and not what this
-    test checks (module structure and shapes are): make it a no-op."""
+    test checks (module structure and shapes are): make it a no-op (in the
+    worker processes, which end with the test)."""
     import torch
     for name in ('uniform_', 'normal_'):
-        monkeypatch.setattr(torch.Tensor, name, lambda self, *a, **k: self)
+        setattr(torch.Tensor, name, lambda self, *a, **k: self)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize('lib', LIBRARIES)
-def test_every_resnet_config_builds_with_sb(lib, no_random_init):
+def _start_worker():
+    import torch
+    torch.set_num_threads(1)  # one process a core
+    no_random_init()
     for name in ('sb_mm.mmdet', 'sb_mm.mmseg', 'sb_mm.mmpretrain'):
         importlib.import_module(name)  # configs may use other scopes
+
+
+#: (scope, model dict) built and checked in this worker -> GN forward run
+_CHECKED = {}
+
+
+def check_folder(lib, paths):
+    """Builds and checks the configs of one folder (``paths``) in a worker
+    process; returns what it built, skipped and failed."""
     built, skipped, failed, gn_forward = 0, Counter(), [], []
-    checked = {}  # (scope, model dict) built and checked -> GN forward run
+    per_family, new_forward = Counter(), Counter()
     sb_types = {name for lib_ in LIBRARIES
                 for name in registry(lib_)[0].module_dict
                 if name.startswith('SB')}
-    per_family = Counter()
-    new_forward = Counter()
-    start = time.time()
-    for path in iter_configs(lib):
+    for path in paths:
         rel = osp.relpath(path, config_root(lib))
         try:
             cfg = Config.fromfile(path)
@@ -126,43 +135,30 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
         # same model dict: the same builder builds the same model, so one
         # that built (and was checked) counts again without a rebuild
         key = (cfg.get('default_scope', lib), repr(cfg.model))
-        if key in checked:
+        if key in _CHECKED:
             built += 1
             per_family[families[0]] += 1
-            if checked[key]:
+            if _CHECKED[key]:
                 gn_forward.append(rel)
             continue
         try:
             model = build_model(lib, cfg)
-            built += 1
-            per_family[families[0]] += 1
         except Exception as e:  # noqa: BLE001
             sb_error = e
         else:
-            checked[key] = False
-            # the SB backbones really have SB, where their sb_stages say
-            backbones = [m for m in model.modules()
-                         if type(m).__name__ in sb_types]
-            assert len(backbones) >= 1, rel
-            for backbone in backbones:
-                assert_sb_placement(backbone)
-            backbone = cfg.model.get('backbone', {})
-            gn = 'GN' in str(backbone.get('norm_cfg', {}).get('type', ''))
-            if gn or families[0] in FORWARD_TYPES:
-                # a forward too (values are not the question:
-                # initialisation is off in this test)
-                import torch
-                model.backbone.eval()
-                with torch.no_grad():
-                    outs = model.backbone(torch.zeros(1, 3, 64, 64))
-                indices = backbone.get('out_indices', outs)
-                assert len(outs) == (1 if isinstance(indices, int)
-                                     else len(indices)), rel
-                if gn:
-                    gn_forward.append(rel)
-                    checked[key] = True
-                else:
-                    new_forward[families[0]] += 1
+            built += 1
+            per_family[families[0]] += 1
+            _CHECKED[key] = False
+            try:
+                gn = _check_built(cfg, model, families[0], sb_types)
+            except AssertionError as e:
+                failed.append(f'{rel}: {e}')
+                continue
+            if gn:
+                gn_forward.append(rel)
+                _CHECKED[key] = True
+            elif families[0] in FORWARD_TYPES:
+                new_forward[families[0]] += 1
             continue
         # The SB model failed: is the stock config itself buildable here?
         stock = Config.fromfile(path)
@@ -173,8 +169,63 @@ def test_every_resnet_config_builds_with_sb(lib, no_random_init):
                     f'{type(e).__name__}: {str(e)[:80]}'] += 1
             continue
         failed.append(f'{rel}: {type(sb_error).__name__}: {sb_error}')
-    print(f'\n[{lib}] built {built} configs with the SB backbone '
-          f'({len(checked)} distinct models) in {time.time() - start:.0f}s; '
+    return dict(built=built, skipped=skipped, failed=failed,
+                gn_forward=gn_forward, per_family=per_family,
+                new_forward=new_forward)
+
+
+def _check_built(cfg, model, family, sb_types):
+    """SB where the sb_stages say in every SB backbone of ``model``; a
+    forward of the GroupNorm, ConvNeXt and MobileNet backbones. Returns
+    whether the backbone has GroupNorm."""
+    backbones = [m for m in model.modules() if type(m).__name__ in sb_types]
+    assert len(backbones) >= 1, 'no SB backbone in the built model'
+    for backbone in backbones:
+        assert_sb_placement(backbone)
+    backbone = cfg.model.get('backbone', {})
+    gn = 'GN' in str(backbone.get('norm_cfg', {}).get('type', ''))
+    if gn or family in FORWARD_TYPES:
+        # a forward too (values are not the question: initialisation is
+        # off in this test)
+        import torch
+        model.backbone.eval()
+        with torch.no_grad():
+            outs = model.backbone(torch.zeros(1, 3, 64, 64))
+        indices = backbone.get('out_indices', outs)
+        assert len(outs) == (1 if isinstance(indices, int)
+                             else len(indices)), 'outputs'
+    return gn
+
+
+def config_folders(lib):
+    """The configs of ``lib`` by folder, the largest folders first (so
+    that the pool's last tasks are short)."""
+    folders = {}
+    for path in iter_configs(lib):
+        folders.setdefault(osp.dirname(path), []).append(path)
+    return sorted(folders.values(), key=len, reverse=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('lib', LIBRARIES)
+def test_every_resnet_config_builds_with_sb(lib):
+    """In two worker processes (one a core, forked: each folder's configs
+    in one of them, so that configs of the same model share one build)."""
+    import multiprocessing
+    start = time.time()
+    total = dict(built=0, skipped=Counter(), failed=[], gn_forward=[],
+                 per_family=Counter(), new_forward=Counter())
+    with multiprocessing.get_context('fork').Pool(
+            WORKERS, initializer=_start_worker) as pool:
+        for part in pool.starmap(check_folder, [
+                (lib, paths) for paths in config_folders(lib)], chunksize=1):
+            for key, value in part.items():
+                total[key] += value
+    built, skipped, failed = total['built'], total['skipped'], total['failed']
+    gn_forward, per_family = total['gn_forward'], total['per_family']
+    new_forward = total['new_forward']
+    print(f'\n[{lib}] built {built} configs with the SB backbone in '
+          f'{time.time() - start:.0f}s ({WORKERS} processes); '
           f'skipped {sum(skipped.values())}')
     for reason, n in skipped.most_common():
         print(f'[{lib}]   skipped {n}: {reason}')

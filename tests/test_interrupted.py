@@ -33,7 +33,10 @@ LOOPS = {
                      'train_dataloader.persistent_workers=False',
                      # 4 iterations an epoch (of the 50 small training
                      # pictures): what resuming needs is epochs, not length
-                     'train_dataloader.dataset.indices=16'],
+                     'train_dataloader.dataset.indices=16',
+                     # one validation batch: it stays (it draws from the
+                     # global generator between the epochs) but short
+                     'val_dataloader.dataset.indices=4'],
                     'epoch_{}.pth', 'epoch_2.pth'),
     'iter-mmseg': ('ade20k_upernet_sb_demo.py',
                    ['train_cfg.max_iters=4', 'train_cfg.val_interval=2',

@@ -88,6 +88,9 @@ def parse_args(argv=None):
     p.add_argument('--no-full-models', action='store_true',
                    help='backbones only')
     p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--no-memory', action='store_true',
+                   help='no peak-memory readings (on a CPU they take a '
+                   'fresh process: a quick check of the rows, not figures)')
     p.add_argument('--library', choices=('mmdet', 'mmpretrain'),
                    default='mmdet', help="whose ResNet the backbones are "
                    "(mmpretrain where mmcv's compiled ops are missing; no GC "
@@ -229,7 +232,9 @@ def main(argv=None):
         full_results = interleaved(fns, rounds, iters, device, bar)
         full_results = dict(times=full_results, shapes=shapes)
     bar.close()
-    if device.startswith('cuda'):
+    if args.no_memory:
+        mem = {shape: {n: None for n in models} for shape in sizes}
+    elif device.startswith('cuda'):
         mem = measure_memory(models, sizes, device, memory_format,
                              memory_repeats(args))
     else:
@@ -293,6 +298,17 @@ def measure_memory_in_fresh_process(argv):
                     for shape, readings in json.load(f)}
 
 
+def memory_method(args):
+    """How the table's peak memory was read (the method line's end)."""
+    if args.no_memory:
+        return 'peak memory: not measured (--no-memory)'
+    return (f'peak memory: median of {memory_repeats(args)} interleaved '
+            'single-call readings' + (
+                ', in a fresh process with glibc\'s mmap threshold fixed '
+                '(live memory only, independent of heap history)'
+                if not args.device.startswith('cuda') else ''))
+
+
 def render(args, models, results, full, full_results, ref, nl5, rounds,
            iters):
     params = {n: count_params(m) for n, m in models.items()}
@@ -308,6 +324,7 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'{f" --rounds {args.rounds}" if args.rounds else ""}'
         f'{f" --iters {args.iters}" if args.iters else ""}'
         f'{" --no-full-models" if args.no_full_models else ""}'
+        f'{" --no-memory" if args.no_memory else ""}'
         f'{" --family " + args.family if args.family != "resnet50" else ""}'
         f'{" --sb-variants" if args.sb_variants else ""}'
         f'{" --custom-imports " if args.custom_imports else ""}'
@@ -317,11 +334,7 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
         f'{torch.get_num_threads()} threads); torch {torch.__version__}',
         f'- method: {rounds} interleaved rounds x {iters} calls per model, '
         'per-round medians; ratios are medians of per-round ratios '
-        '[min-max over rounds]; peak memory: median of '
-        f'{memory_repeats(args)} interleaved single-call readings' + (
-            ', in a fresh process with glibc\'s mmap threshold fixed (live '
-            'memory only, independent of heap history)'
-            if not args.device.startswith('cuda') else ''), '',
+        '[min-max over rounds]; ' + memory_method(args), '',
         '## Parameters', '',
         f'| model | params | added over {ref} |', '|---|---:|---:|']
     for n in models:
@@ -344,20 +357,23 @@ def render(args, models, results, full, full_results, ref, nl5, rounds,
             # throughput ratio = inverse time ratio, per round
             r_inf = ratio_stats(res['inf'][ref], res['inf'][n])
             r_trn = ratio_stats(res['train'][ref], res['train'][n])
-            mi, mt = res['mem'][n]
+            mem = ('not measured' if res['mem'][n] is None else
+                   '{:.0f} / {:.0f}'.format(*res['mem'][n]))
             lines.append(
                 f'| {n} | {res["flops"][n] / 1e9:.3f} | {inf_ms:.1f} | '
                 f'{b / (inf_ms / 1e3):.2f} | {fmt_ratio(r_inf)} | '
-                f'{trn_ms:.1f} | {fmt_ratio(r_trn)} | {mi:.0f} / {mt:.0f} |')
+                f'{trn_ms:.1f} | {fmt_ratio(r_trn)} | {mem} |')
         sb_nl = ratio_stats(res['inf'][nl5], res['inf'][sb])
-        mem_ratio = [res['mem'][sb][i] / res['mem'][ref][i]
-                     if res['mem'][ref][i] else float('nan')
-                     for i in (0, 1)]
+        if res['mem'][ref] is None:
+            mem_ratio = 'not measured'
+        else:
+            mem_ratio = '{:.3f} (infer), {:.3f} (train)'.format(*(
+                res['mem'][sb][i] / res['mem'][ref][i]
+                if res['mem'][ref][i] else float('nan') for i in (0, 1)))
         lines += ['',
                   f'{sb} / {nl5} throughput: '
                   f'{fmt_ratio(sb_nl)}; {sb} / {ref} peak memory: '
-                  f'{mem_ratio[0]:.3f} (infer), {mem_ratio[1]:.3f} (train)',
-                  '']
+                  f'{mem_ratio}', '']
     if full_results:
         lines += ['## Full models (inference, `mode="tensor"`)', '',
                   '| model | input | ms | vs stock |', '|---|---|---:|---:|']

@@ -16,7 +16,7 @@ def test_benchmark_rows_of_the_study_variants(tmp_path):
         [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
                                   'benchmark.py'), '--quick',
          '--no-full-models', '--sizes', '2x64x64', '--rounds', '1',
-         '--iters', '1', '--sb-variants', '--custom-imports',
+         '--iters', '1', '--no-memory', '--sb-variants', '--custom-imports',
          'projects.long_range_study.study.benchmark_variants',
          '--out-dir', str(tmp_path)],
         capture_output=True, text=True, timeout=900, cwd=str(tmp_path))
