@@ -118,10 +118,25 @@ def authors(tmp_path_factory):
     return model, path
 
 
-def test_authors_layout_to_mmpretrain_same_outputs(authors, tmp_path):
-    model, src = authors
-    dst = tmp_path / 'sb_r50_mmpretrain.pth'
-    log = convert('sb_timm2mmpretrain.py', src, dst)
+@pytest.fixture(scope='module')
+def to_mmpretrain(authors, tmp_path_factory):
+    """``(path, log)``: the authors' checkpoint converted to MMPretrain's
+    classifier layout (once: the tests below read it, none writes it)."""
+    dst = tmp_path_factory.mktemp('converted') / 'sb_r50_mmpretrain.pth'
+    return dst, convert('sb_timm2mmpretrain.py', authors[1], dst)
+
+
+@pytest.fixture(scope='module')
+def to_backbone(authors, tmp_path_factory):
+    """``(path, log)``: the same with ``--backbone-only``."""
+    dst = tmp_path_factory.mktemp('converted') / 'sb_r50_backbone.pth'
+    return dst, convert('sb_timm2mmpretrain.py', authors[1], dst,
+                        '--backbone-only')
+
+
+def test_authors_layout_to_mmpretrain_same_outputs(authors, to_mmpretrain):
+    model, _ = authors
+    dst, log = to_mmpretrain
     # torchvision's ResNet-50 has 318 tensors besides fc; 13 SB blocks x 13
     # (1x1 conv, 5 of its BN, Conv1d weight and bias; the 5 of bn2's sb_norm,
     # split off the authors' one bn2)
@@ -141,11 +156,10 @@ def test_authors_layout_to_mmpretrain_same_outputs(authors, tmp_path):
 
 
 @pytest.mark.parametrize('lib', ['mmdet', 'mmseg'])
-def test_authors_layout_to_backbone_only_same_features(authors, tmp_path,
+def test_authors_layout_to_backbone_only_same_features(authors, to_backbone,
                                                        lib):
-    model, src = authors
-    dst = tmp_path / 'sb_r50_backbone.pth'
-    log = convert('sb_timm2mmpretrain.py', src, dst, '--backbone-only')
+    model, _ = authors
+    dst, log = to_backbone
     assert 'dropped, as asked by --backbone-only: fc.weight, fc.bias' in log
     backbone = build_backbone(
         lib, type='SBResNet', depth=50,
@@ -161,10 +175,10 @@ def test_authors_layout_to_backbone_only_same_features(authors, tmp_path,
     torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
 
 
-def test_round_trip_gives_back_the_same_tensors(authors, tmp_path):
-    model, src = authors
-    mid, back = tmp_path / 'mmpretrain.pth', tmp_path / 'timm.pth'
-    convert('sb_timm2mmpretrain.py', src, mid)
+def test_round_trip_gives_back_the_same_tensors(authors, to_mmpretrain,
+                                                tmp_path):
+    model, _ = authors
+    mid, back = to_mmpretrain[0], tmp_path / 'timm.pth'
     convert('mmpretrain2sb_timm.py', mid, back)
     original = model.state_dict()
     returned = torch.load(back, weights_only=True)
@@ -173,14 +187,13 @@ def test_round_trip_gives_back_the_same_tensors(authors, tmp_path):
         assert torch.equal(returned[key], value), key
 
 
-def test_weights_trained_in_sb_mm_go_back_to_the_authors_layout(authors,
-                                                                tmp_path):
+def test_weights_trained_in_sb_mm_go_back_to_the_authors_layout(
+        authors, to_mmpretrain, tmp_path):
     """A classifier's own state dict (bn2 split into the stock norm and its
     sb_norm) -> the authors' layout (one bn2 over planes + 3): the authors'
     model loads it strictly and computes the same logits."""
-    model, src = authors
-    mid = tmp_path / 'mmpretrain.pth'
-    convert('sb_timm2mmpretrain.py', src, mid)
+    model, _ = authors
+    mid = to_mmpretrain[0]
     ours = sb_classifier()
     ours.load_state_dict(torch.load(mid, weights_only=True)['state_dict'])
     assert 'backbone.layer1.0.bn2.sb_norm.weight' in ours.state_dict()

@@ -280,7 +280,7 @@ PAPER_EXAMPLE = dict(
 
 
 @pytest.mark.parametrize('case', FAST, ids=lambda c: f'{c[0]}-{c[1]}')
-@settings(max_examples=15)
+@settings(max_examples=12)
 @given(**backbone_examples)
 @example(**PAPER_EXAMPLE)
 def test_sb_backbone(case, **example):
