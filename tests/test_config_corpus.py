@@ -107,6 +107,13 @@ def _start_worker():
     no_random_init()
     for name in ('sb_mm.mmdet', 'sb_mm.mmseg', 'sb_mm.mmpretrain'):
         importlib.import_module(name)  # configs may use other scopes
+    _SB_TYPES.update(name for lib in LIBRARIES
+                     for name in registry(lib)[0].module_dict
+                     if name.startswith('SB'))
+
+
+#: the SB backbone types of the three registries (set in each worker)
+_SB_TYPES = set()
 
 
 #: (scope, model dict) built and checked in this worker -> GN forward run
@@ -118,9 +125,6 @@ def check_folder(lib, paths):
     process; returns what it built, skipped and failed."""
     built, skipped, failed, gn_forward = 0, Counter(), [], []
     per_family, new_forward = Counter(), Counter()
-    sb_types = {name for lib_ in LIBRARIES
-                for name in registry(lib_)[0].module_dict
-                if name.startswith('SB')}
     for path in paths:
         rel = osp.relpath(path, config_root(lib))
         try:
@@ -150,7 +154,7 @@ def check_folder(lib, paths):
             per_family[families[0]] += 1
             _CHECKED[key] = False
             try:
-                gn = _check_built(cfg, model, families[0], sb_types)
+                gn = _check_built(cfg, model, families[0])
             except AssertionError as e:
                 failed.append(f'{rel}: {e}')
                 continue
@@ -174,11 +178,12 @@ def check_folder(lib, paths):
                 new_forward=new_forward)
 
 
-def _check_built(cfg, model, family, sb_types):
+def _check_built(cfg, model, family):
     """SB where the sb_stages say in every SB backbone of ``model``; a
     forward of the GroupNorm, ConvNeXt and MobileNet backbones. Returns
     whether the backbone has GroupNorm."""
-    backbones = [m for m in model.modules() if type(m).__name__ in sb_types]
+    backbones = [m for m in model.modules()
+                 if type(m).__name__ in _SB_TYPES]
     assert len(backbones) >= 1, 'no SB backbone in the built model'
     for backbone in backbones:
         assert_sb_placement(backbone)
